@@ -1,0 +1,101 @@
+# Discover every CPython >= 3.12 that can be embedded: a shared libpython plus headers.
+#
+# Candidates, in order of preference (the first install of a minor version wins):
+#   1. ISOCHECK_PYTHONS, a user-given list of interpreter executables (or venv pythons);
+#   2. python3.N found on PATH, kept only when it actually runs (pyenv shims exit 127
+#      unless their version is selected; see spec/primer.md);
+#   3. every version under pyenv's root ($PYENV_ROOT, `pyenv root`, or ~/.pyenv).
+#
+# Each accepted interpreter is described by running it once with a small probe and
+# yields, for minor version V (e.g. 3.12), the cache-free variables
+#   ISOCHECK_PY_<V>_{EXECUTABLE,VERSION,INCLUDE_DIR,LIBRARY,EXT_SUFFIX,DEBUG}
+# and V is appended to ISOCHECK_PYTHON_VERSIONS.
+
+set(ISOCHECK_PYTHONS "" CACHE STRING "Extra CPython executables to build hosts for (;-list)")
+set(ISOCHECK_MIN_PYTHON "3.12")
+
+set(_isocheck_probe [=[
+import sys, sysconfig, os
+v = sysconfig.get_config_var
+libdir = v("LIBDIR") or ""
+ld = v("LDLIBRARY") or ""
+lib = os.path.join(libdir, ld)
+print("VERSION=" + ".".join(map(str, sys.version_info[:3])))
+print("MINOR=%d.%d" % sys.version_info[:2])
+print("INCLUDE_DIR=" + (sysconfig.get_paths().get("include") or ""))
+print("LIBRARY=" + lib)
+print("SHARED=" + str(v("Py_ENABLE_SHARED") or 0))
+print("EXT_SUFFIX=" + (v("EXT_SUFFIX") or ""))
+print("DEBUG=" + ("1" if hasattr(sys, "gettotalrefcount") else "0"))
+print("EXECUTABLE=" + sys.executable)
+]=])
+
+function(_isocheck_describe_python exe out_ok)
+  set(${out_ok} FALSE PARENT_SCOPE)
+  execute_process(COMMAND "${exe}" -I -c "${_isocheck_probe}"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_QUIET TIMEOUT 20)
+  if(NOT rc EQUAL 0)
+    return()
+  endif()
+  string(REPLACE "\n" ";" lines "${out}")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^([A-Z_]+)=(.*)$")
+      set(_py_${CMAKE_MATCH_1} "${CMAKE_MATCH_2}" PARENT_SCOPE)
+    endif()
+  endforeach()
+  set(${out_ok} TRUE PARENT_SCOPE)
+endfunction()
+
+function(isocheck_discover_pythons)
+  set(candidates ${ISOCHECK_PYTHONS})
+  foreach(minor RANGE 12 20)
+    find_program(_exe_3_${minor} NAMES python3.${minor} NO_CACHE)
+    if(_exe_3_${minor})
+      list(APPEND candidates "${_exe_3_${minor}}")
+    endif()
+  endforeach()
+  set(pyenv_root "$ENV{PYENV_ROOT}")
+  if(NOT pyenv_root)
+    execute_process(COMMAND pyenv root OUTPUT_VARIABLE pyenv_root
+                    OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      set(pyenv_root "$ENV{HOME}/.pyenv")
+    endif()
+  endif()
+  file(GLOB pyenv_exes "${pyenv_root}/versions/*/bin/python3")
+  list(SORT pyenv_exes COMPARE NATURAL ORDER DESCENDING)
+  list(APPEND candidates ${pyenv_exes})
+
+  set(versions "")
+  foreach(exe IN LISTS candidates)
+    _isocheck_describe_python("${exe}" ok)
+    if(NOT ok)
+      message(STATUS "isocheck: skipping ${exe}: it does not run")
+      continue()
+    endif()
+    if(_py_MINOR VERSION_LESS ISOCHECK_MIN_PYTHON)
+      continue()
+    endif()
+    if(_py_MINOR IN_LIST versions)
+      continue()
+    endif()
+    if(NOT _py_SHARED OR NOT EXISTS "${_py_LIBRARY}" OR NOT EXISTS "${_py_INCLUDE_DIR}/Python.h")
+      message(WARNING "isocheck: ${exe} (${_py_VERSION}) has no shared libpython or no headers; "
+                      "no host is built for it (rebuild it with --enable-shared)")
+      continue()
+    endif()
+    list(APPEND versions "${_py_MINOR}")
+    foreach(key VERSION INCLUDE_DIR LIBRARY EXT_SUFFIX DEBUG)
+      set(ISOCHECK_PY_${_py_MINOR}_${key} "${_py_${key}}" PARENT_SCOPE)
+    endforeach()
+    # Keep the path the user (or PATH) named, not sys.executable: a venv's python reports
+    # the venv path, which is what the host must pretend to be to see the venv's sys.path.
+    set(ISOCHECK_PY_${_py_MINOR}_EXECUTABLE "${exe}" PARENT_SCOPE)
+    message(STATUS "isocheck: CPython ${_py_VERSION} at ${exe}")
+  endforeach()
+  if(NOT versions)
+    message(WARNING "isocheck: no embeddable CPython >= ${ISOCHECK_MIN_PYTHON} found; "
+                    "pass -DISOCHECK_PYTHONS=/path/to/python3.12")
+  endif()
+  set(ISOCHECK_PYTHON_VERSIONS "${versions}" PARENT_SCOPE)
+endfunction()

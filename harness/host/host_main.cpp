@@ -1,0 +1,139 @@
+// isocheck-host-X.Y: the only program that embeds CPython (one build per Python version).
+//
+//   isocheck-host-3.12 describe --python-exe EXE [--module M]... [--path DIR]... [--exercise F]
+//   isocheck-host-3.12 cell --python-exe EXE --module M --check ID --config CFG [--variant V]
+//                           [--path DIR]... [--exercise F] [--cycles N]
+//
+// Both answer on --result-fd (default: stdout) with core/host_protocol.h messages. One process
+// runs one cell, so no cell can depend on another (spec/checks.md).
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/catalog.h"
+#include "core/host_protocol.h"
+#include "host/interpreter.h"
+#include "host/interpreter_session.h"
+#include "host/result_channel.h"
+#include "scenarios/scenario.h"
+
+namespace isocheck::host {
+namespace {
+
+ModuleSpec parse_module(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos) return ModuleSpec{text, ""};
+  return ModuleSpec{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+struct Options {
+  std::string python_exe;
+  std::vector<std::string> modules;
+  std::vector<std::string> paths;
+  std::string exercise;
+  std::string check;
+  std::string config;
+  std::string variant;
+  int cycles = 10;
+  int result_fd = 1;
+};
+
+HostVerdict error_verdict(std::string summary) {
+  HostVerdict v;
+  v.outcome = Outcome::error;
+  v.summary = std::move(summary);
+  return v;
+}
+
+int run_describe(const Options& o, ResultChannel& channel) {
+  TargetSetup setup{{}, o.paths, ""};
+  MainInterpreter main(o.python_exe);
+  nlohmann::ordered_json description;
+  {
+    InterpreterSession session(Config::main, main, setup);
+    const auto python = session.describe_python();
+    description["python"] = {{"version", python.version},
+                             {"executable", python.executable},
+                             {"debug_build", python.debug_build}};
+    description["modules"] = nlohmann::ordered_json::object();
+    for (const std::string& m : o.modules) {
+      const auto where = session.locate(parse_module(m));
+      description["modules"][m] = {{"kind", where.kind}, {"origin", where.origin}};
+    }
+    if (!o.exercise.empty()) description["exercise_problem"] = session.exercise_problem(o.exercise);
+  }
+  channel.send(encode_description(description));
+  return 0;
+}
+
+HostVerdict run_scenario(const Options& o, MainInterpreter& main, ResultChannel& channel) {
+  const CheckInfo* check = find_check(o.check);
+  const scenarios::Scenario scenario = scenarios::find_scenario(o.check);
+  const auto config = parse_config(o.config);
+  if (check == nullptr || scenario == nullptr) return error_verdict("host has no check '" + o.check + "'");
+  if (!config || std::find(check->configs.begin(), check->configs.end(), *config) == check->configs.end()) {
+    return error_verdict("check '" + o.check + "' does not run in config '" + o.config + "'");
+  }
+  if (!check->variants.empty() &&
+      std::find(check->variants.begin(), check->variants.end(), o.variant) == check->variants.end()) {
+    return error_verdict("check '" + o.check + "' has no variant '" + o.variant + "'");
+  }
+  scenarios::CellRequest request{o.check, *config, o.variant,
+                                 TargetSetup{parse_module(o.modules.front()), o.paths, o.exercise},
+                                 o.cycles};
+  scenarios::ScenarioContext ctx{request, main, channel};
+  return scenario(ctx);
+}
+
+int run_cell(const Options& o, ResultChannel& channel) {
+  if (o.modules.size() != 1) {
+    channel.send(encode_verdict(error_verdict("a cell takes exactly one --module")));
+    return 0;
+  }
+  HostVerdict verdict;
+  {
+    MainInterpreter main(o.python_exe);
+    verdict = run_scenario(o, main, channel);
+    if (!main.finalized()) {
+      channel.step("finalize the main interpreter");
+      main.finalize();
+    }
+  }
+  channel.send(encode_verdict(verdict));
+  return 0;
+}
+
+}  // namespace
+}  // namespace isocheck::host
+
+int main(int argc, char** argv) {
+  using namespace isocheck::host;
+  Options o;
+  CLI::App app{"isocheck host: runs one isocheck cell inside an embedded CPython"};
+  app.require_subcommand(1);
+  auto add_common = [&o](CLI::App* cmd) {
+    cmd->add_option("--python-exe", o.python_exe, "the Python executable whose sys.path to use")->required();
+    cmd->add_option("--module", o.modules, "NAME or NAME=FILE.so");
+    cmd->add_option("--path", o.paths, "directory prepended to sys.path");
+    cmd->add_option("--exercise", o.exercise, "exercise file defining exercise(module)");
+    cmd->add_option("--result-fd", o.result_fd, "file descriptor for protocol messages");
+  };
+  CLI::App* describe = app.add_subcommand("describe", "describe the Python and locate modules");
+  add_common(describe);
+  CLI::App* cell = app.add_subcommand("cell", "run one cell");
+  add_common(cell);
+  cell->add_option("--check", o.check)->required();
+  cell->add_option("--config", o.config)->required();
+  cell->add_option("--variant", o.variant);
+  cell->add_option("--cycles", o.cycles)->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
+
+  ResultChannel channel(o.result_fd);
+  try {
+    return describe->parsed() ? run_describe(o, channel) : run_cell(o, channel);
+  } catch (const HostError& e) {
+    channel.send(isocheck::encode_verdict(error_verdict(e.what())));
+    return 0;
+  }
+}

@@ -1,0 +1,199 @@
+#include "host/interpreter_session.h"
+
+#include "host/probe_source.h"
+
+namespace isocheck::host {
+
+namespace {
+
+// Owned reference, released in the interpreter that is current when it goes out of scope.
+struct Ref {
+  PyObject* p;
+  explicit Ref(PyObject* o) : p(o) {}
+  ~Ref() { Py_XDECREF(p); }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+};
+
+std::string utf8(PyObject* o) {
+  if (o == nullptr || !PyUnicode_Check(o)) return "";
+  Py_ssize_t size = 0;
+  const char* s = PyUnicode_AsUTF8AndSize(o, &size);
+  if (s == nullptr) {
+    PyErr_Clear();
+    return "<undecodable>";
+  }
+  return std::string(s, static_cast<size_t>(size));
+}
+
+// Turns the pending Python exception into a HostError (an `error` cell: a probe call that
+// raises is a harness problem, the module's own exceptions are caught inside the probe).
+[[noreturn]] void throw_python_error(const std::string& context) {
+  PyObject* exc = PyErr_GetRaisedException();
+  std::string text = context;
+  if (exc != nullptr) {
+    Ref type_name(PyObject_GetAttrString(reinterpret_cast<PyObject*>(Py_TYPE(exc)), "__qualname__"));
+    Ref message(PyObject_Str(exc));
+    PyErr_Clear();
+    text += ": " + utf8(type_name.p) + ": " + utf8(message.p);
+    Py_DECREF(exc);
+  }
+  throw HostError(text);
+}
+
+PyObject* item(PyObject* tuple, Py_ssize_t i) { return PyTuple_GetItem(tuple, i); }
+
+}  // namespace
+
+std::string ImportResult::describe() const {
+  switch (status) {
+    case Status::ok: return "ok";
+    case Status::refused: return "refused: " + message;
+    case Status::raised: return "raised " + message;
+  }
+  return "?";
+}
+
+InterpreterSession::InterpreterSession(Config config, MainInterpreter& main,
+                                       const TargetSetup& setup)
+    : main_(main), setup_(setup) {
+  if (config != Config::main) sub_.emplace(Subinterpreter::create(config));
+  ActiveInterpreter active(tstate());
+  PyObject* ns = PyDict_New();
+  if (ns == nullptr) throw_python_error("cannot create the probe namespace");
+  probe_ = ns;
+  if (PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) < 0 ||
+      PyDict_SetItemString(ns, "__name__", Ref(PyUnicode_FromString("__isocheck_probe__")).p) < 0) {
+    throw_python_error("cannot prepare the probe namespace");
+  }
+  Ref result(PyRun_String(kProbeSource, Py_file_input, ns, ns));
+  if (result.p == nullptr) throw_python_error("the probe failed to load");
+
+  Ref paths(PyList_New(0));
+  for (const std::string& path : setup.paths) {
+    Ref s(PyUnicode_FromString(path.c_str()));
+    PyList_Append(paths.p, s.p);
+  }
+  Ref exercise(setup.exercise_file.empty() ? Py_NewRef(Py_None)
+                                            : PyUnicode_FromString(setup.exercise_file.c_str()));
+  Ref ignored(call("setup", {paths.p, exercise.p}));
+  has_exercise_ = !setup.exercise_file.empty();
+}
+
+InterpreterSession::~InterpreterSession() { end(); }
+
+PyThreadState* InterpreterSession::tstate() const {
+  return sub_ ? sub_->thread_state() : main_.thread_state();
+}
+
+void InterpreterSession::end() {
+  if (probe_ != nullptr) {
+    ActiveInterpreter active(tstate());
+    Py_CLEAR(probe_);
+  }
+  if (sub_) sub_->end();
+}
+
+void InterpreterSession::abandon_to_finalize() {
+  if (probe_ != nullptr) {
+    ActiveInterpreter active(tstate());
+    Py_CLEAR(probe_);
+  }
+  if (sub_) sub_->release();
+}
+
+PyObject* InterpreterSession::call(const char* function, std::initializer_list<PyObject*> args) {
+  if (probe_ == nullptr) throw HostError(std::string("probe.") + function + " after end()");
+  PyObject* fn = PyDict_GetItemString(probe_, function);
+  if (fn == nullptr) throw HostError(std::string("probe has no ") + function);
+  Ref tuple(PyTuple_New(static_cast<Py_ssize_t>(args.size())));
+  Py_ssize_t i = 0;
+  for (PyObject* arg : args) PyTuple_SET_ITEM(tuple.p, i++, Py_NewRef(arg));
+  PyObject* result = PyObject_CallObject(fn, tuple.p);
+  if (result == nullptr) throw_python_error(std::string("probe.") + function + " raised");
+  return result;
+}
+
+ImportResult InterpreterSession::import_target() {
+  ActiveInterpreter active(tstate());
+  Ref name(PyUnicode_FromString(setup_.module.name.c_str()));
+  Ref file(setup_.module.file.empty() ? Py_NewRef(Py_None)
+                                      : PyUnicode_FromString(setup_.module.file.c_str()));
+  Ref r(call("import_target", {name.p, file.p}));
+  ImportResult result;
+  const std::string status = utf8(item(r.p, 0));
+  result.status = status == "ok"        ? ImportResult::Status::ok
+                  : status == "refused" ? ImportResult::Status::refused
+                                        : ImportResult::Status::raised;
+  result.module = static_cast<int>(PyLong_AsLong(item(r.p, 1)));
+  result.message = utf8(item(r.p, 2));
+  result.traceback = utf8(item(r.p, 3));
+  return result;
+}
+
+void InterpreterSession::forget_target() {
+  ActiveInterpreter active(tstate());
+  Ref name(PyUnicode_FromString(setup_.module.name.c_str()));
+  Ref ignored(call("forget", {name.p}));
+}
+
+ExerciseResult InterpreterSession::exercise(int module) {
+  ActiveInterpreter active(tstate());
+  Ref index(PyLong_FromLong(module));
+  Ref r(call("exercise", {index.p}));
+  return ExerciseResult{utf8(item(r.p, 0)) != "ok", utf8(item(r.p, 1))};
+}
+
+std::vector<WalkedObject> InterpreterSession::walk(int module) {
+  ActiveInterpreter active(tstate());
+  Ref index(PyLong_FromLong(module));
+  Ref r(call("walk", {index.p}));
+  std::vector<WalkedObject> objects;
+  const Py_ssize_t n = PyList_Size(r.p);
+  objects.reserve(static_cast<size_t>(n));
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* t = PyList_GetItem(r.p, i);
+    objects.push_back(WalkedObject{utf8(item(t, 0)),
+                                   static_cast<std::uintptr_t>(PyLong_AsUnsignedLongLong(item(t, 1))),
+                                   utf8(item(t, 2)), PyObject_IsTrue(item(t, 3)) == 1});
+  }
+  return objects;
+}
+
+bool InterpreterSession::same_object(int module_a, int module_b) {
+  ActiveInterpreter active(tstate());
+  Ref a(PyLong_FromLong(module_a));
+  Ref b(PyLong_FromLong(module_b));
+  Ref r(call("same_object", {a.p, b.p}));
+  return PyObject_IsTrue(r.p) == 1;
+}
+
+int InterpreterSession::keep_instances(int module) {
+  ActiveInterpreter active(tstate());
+  Ref index(PyLong_FromLong(module));
+  Ref r(call("keep_instances", {index.p}));
+  return static_cast<int>(PyLong_AsLong(r.p));
+}
+
+InterpreterSession::Location InterpreterSession::locate(const ModuleSpec& module) {
+  ActiveInterpreter active(tstate());
+  Ref name(PyUnicode_FromString(module.name.c_str()));
+  Ref file(module.file.empty() ? Py_NewRef(Py_None) : PyUnicode_FromString(module.file.c_str()));
+  Ref r(call("locate", {name.p, file.p}));
+  return Location{utf8(item(r.p, 0)), utf8(item(r.p, 1))};
+}
+
+InterpreterSession::PythonDescription InterpreterSession::describe_python() {
+  ActiveInterpreter active(tstate());
+  Ref r(call("describe_python", {}));
+  return PythonDescription{utf8(item(r.p, 0)), utf8(item(r.p, 1)), PyObject_IsTrue(item(r.p, 2)) == 1};
+}
+
+std::string InterpreterSession::exercise_problem(const std::string& file) {
+  ActiveInterpreter active(tstate());
+  Ref path(PyUnicode_FromString(file.c_str()));
+  Ref r(call("exercise_problem", {path.p}));
+  return utf8(r.p);
+}
+
+}  // namespace isocheck::host

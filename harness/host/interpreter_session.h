@@ -1,0 +1,107 @@
+// One interpreter a scenario works in (main, or a subinterpreter it owns), with the probe
+// (probe.py) loaded into a private namespace. The scenario talks to the module under test only
+// through this class; module objects stay inside the interpreter and are named by index, so no
+// Python object ever crosses an interpreter boundary in C++.
+#pragma once
+
+#include <Python.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "host/interpreter.h"
+
+namespace isocheck::host {
+
+struct ModuleSpec {
+  std::string name;
+  std::string file;  // NAME=FILE.so: load PyInit_NAME from FILE; empty: import NAME from sys.path
+  std::string display() const { return file.empty() ? name : name + "=" + file; }
+};
+
+struct TargetSetup {
+  ModuleSpec module;
+  std::vector<std::string> paths;  // prepended to sys.path in every interpreter
+  std::string exercise_file;       // empty: no exercise
+};
+
+struct ImportResult {
+  enum class Status { ok, refused, raised };
+  Status status = Status::raised;
+  int module = -1;  // index of the module object inside the interpreter when ok
+  std::string message;
+  std::string traceback;
+  bool ok() const { return status == Status::ok; }
+  // "ok", "refused: <msg>" or "raised: <msg>": what `cycles` compares between cycles.
+  std::string describe() const;
+};
+
+struct ExerciseResult {
+  bool raised = false;
+  std::string text;  // repr() of the result, or "Type: message" when it raised
+  std::string describe() const { return raised ? "raised " + text : text; }
+  bool operator==(const ExerciseResult&) const = default;
+};
+
+struct WalkedObject {
+  std::string path;  // e.g. "mod.Widget.__init__"
+  std::uintptr_t id = 0;
+  std::string kind;  // "type" or the instance's type name
+  bool owned = true;  // belongs to the module under test rather than another module
+};
+
+class InterpreterSession {
+ public:
+  // `main`: the probe is loaded into the main interpreter; otherwise a new subinterpreter of
+  // that config is created. Throws HostError when the interpreter cannot be made or set up.
+  InterpreterSession(Config config, MainInterpreter& main, const TargetSetup& setup);
+  ~InterpreterSession();
+  InterpreterSession(const InterpreterSession&) = delete;
+  InterpreterSession& operator=(const InterpreterSession&) = delete;
+
+  ImportResult import_target();
+  void forget_target();  // remove from sys.modules (and the parent package attribute)
+  bool has_exercise() const { return has_exercise_; }
+  ExerciseResult exercise(int module);
+  std::vector<WalkedObject> walk(int module);
+  bool same_object(int module_a, int module_b);
+  int keep_instances(int module);  // returns how many instances are kept alive
+
+  // For `describe`: where a module would be imported from, without importing it:
+  // kind is "extension", "builtin", "python" or "missing".
+  struct Location {
+    std::string kind;
+    std::string origin;
+  };
+  Location locate(const ModuleSpec& module);
+  struct PythonDescription {
+    std::string version;
+    std::string executable;
+    bool debug_build = false;
+  };
+  PythonDescription describe_python();
+  // Why an exercise file is unusable, in one line; empty when it is fine.
+  std::string exercise_problem(const std::string& file);
+
+  // Destroys the interpreter now (for scenarios that control the order).
+  void end();
+  // For the finalize-with-live-subinterpreters scenario: drop our references but leave the
+  // subinterpreter alive for Py_FinalizeEx to end.
+  void abandon_to_finalize();
+
+ private:
+  PyObject* call(const char* function, std::initializer_list<PyObject*> args);
+  PyThreadState* tstate() const;
+
+  MainInterpreter& main_;
+  const TargetSetup& setup_;
+  std::optional<Subinterpreter> sub_;
+  PyObject* probe_ = nullptr;  // the probe namespace, owned by this interpreter
+  bool has_exercise_ = false;
+};
+
+}  // namespace isocheck::host

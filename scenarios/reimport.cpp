@@ -1,0 +1,76 @@
+// `reimport`: import, keep the module object, drop it from sys.modules, import again; the two
+// module objects must be distinct and independent, and the old one must keep working
+// (HOWTO "Isolated Module Objects"; spec/checks.md).
+#include <fmt/format.h>
+
+#include "scenarios/scenario.h"
+
+namespace isocheck::scenarios {
+
+HostVerdict run_reimport(ScenarioContext& ctx) {
+  ImportedSession s = open_and_import(ctx, "first import");
+  if (!s.import.ok()) return import_not_ok_verdict(s.import, ctx.request.config);
+  host::InterpreterSession& interp = *s.session;
+  const int first = s.import.module;
+
+  std::optional<host::ExerciseResult> fresh;
+  if (interp.has_exercise()) {
+    ctx.progress.step("exercise the first module object");
+    fresh = interp.exercise(first);
+  }
+  const auto first_objects = interp.walk(first);
+
+  ctx.progress.step("drop the module from sys.modules and import it again");
+  interp.forget_target();
+  const host::ImportResult again = interp.import_target();
+  if (!again.ok()) {
+    HostVerdict v = verdict(Outcome::fail, fmt::format("the second import failed: {} "
+                                                       "(HOWTO: Isolated Module Objects)",
+                                                       again.describe()));
+    v.details["python_traceback"] = again.traceback;
+    return v;
+  }
+  const int second = again.module;
+  if (interp.same_object(first, second)) {
+    return verdict(Outcome::fail,
+                   "the second import returned the same module object instead of a new one "
+                   "(HOWTO: Isolated Module Objects)");
+  }
+
+  const auto shared = shared_objects(first_objects, interp.walk(second), /*owned_only=*/true);
+  if (!shared.empty()) {
+    HostVerdict v = verdict(Outcome::fail,
+                            fmt::format("the two module objects share {} object(s): {} (HOWTO: {})",
+                                        shared.size(), describe_shared(shared), howto_for_shared(shared)));
+    v.details["shared_objects"] = shared_details(shared);
+    return v;
+  }
+
+  if (fresh) {
+    ctx.progress.step("exercise the second module object");
+    const host::ExerciseResult renewed = interp.exercise(second);
+    if (renewed != *fresh) {
+      HostVerdict v = verdict(
+          Outcome::fail,
+          fmt::format("state carried over: the new module object's first exercise gave {}, "
+                      "the first module object's gave {} (HOWTO: Enter Per-Module State)",
+                      renewed.describe(), fresh->describe()));
+      v.details["fresh_result"] = fresh->describe();
+      v.details["reimported_result"] = renewed.describe();
+      return v;
+    }
+    ctx.progress.step("exercise the old module object again");
+    const host::ExerciseResult old = interp.exercise(first);
+    if (old.raised) {
+      return verdict(Outcome::fail,
+                     fmt::format("the old module object broke after the re-import: its exercise "
+                                 "raised {} (HOWTO: Isolated Module Objects)", old.text));
+    }
+  }
+  ctx.progress.step("reimport: destroy interpreter");
+  interp.end();
+  return verdict(Outcome::pass, fresh ? "two independent module objects; both work"
+                                      : "two independent module objects (no exercise given)");
+}
+
+}  // namespace isocheck::scenarios

@@ -1,0 +1,83 @@
+// `teardown`: three interpreters with the module imported (and instances of its classes alive)
+// are destroyed in a given order, or left alive for Py_FinalizeEx. Each order is a catalog
+// variant run in its own host process. HOWTO "Lifetime of the Module State".
+#include <fmt/format.h>
+
+#include <array>
+
+#include "scenarios/scenario.h"
+
+namespace isocheck::scenarios {
+
+namespace {
+
+constexpr int kInterpreters = 3;
+
+struct Order {
+  std::string_view variant;
+  std::string_view label;
+  std::array<int, kInterpreters> sequence;
+};
+constexpr Order kOrders[] = {
+    {"lifo", "LIFO", {2, 1, 0}},
+    {"fifo", "FIFO", {0, 1, 2}},
+    {"middle", "middle-first", {1, 0, 2}},
+};
+
+}  // namespace
+
+HostVerdict run_teardown(ScenarioContext& ctx) {
+  const std::string& variant = ctx.request.variant;
+  const bool finalize = variant == "finalize";
+  const Order* order = nullptr;
+  for (const Order& o : kOrders) {
+    if (o.variant == variant) order = &o;
+  }
+  if (!finalize && order == nullptr) throw host::HostError("unknown teardown variant '" + variant + "'");
+#if PY_VERSION_HEX < 0x030D0000
+  if (finalize) {
+    return verdict(Outcome::skip,
+                   "Py_FinalizeEx with live subinterpreters aborts on CPython 3.12 by design "
+                   "(fixed in 3.13, gh-113433)");
+  }
+#endif
+
+  std::vector<std::unique_ptr<host::InterpreterSession>> sessions;
+  int instances = 0;
+  for (int i = 0; i < kInterpreters; ++i) {
+    ImportedSession s = open_and_import(ctx, fmt::format("interpreter {} of {}", i + 1, kInterpreters));
+    if (!s.import.ok()) {
+      if (i == 0) return import_not_ok_verdict(s.import, ctx.request.config);
+      return verdict(Outcome::fail, fmt::format("imports in interpreter 1 but not in {} while "
+                                                "1 is alive: {}", i + 1, s.import.describe()));
+    }
+    instances += s.session->keep_instances(s.import.module);
+    sessions.push_back(std::move(s.session));
+  }
+
+  HostVerdict v;
+  v.metrics["instances_kept"] = instances;
+  if (finalize) {
+    for (auto& s : sessions) s->abandon_to_finalize();
+    ctx.progress.step(fmt::format("Py_FinalizeEx with {} live subinterpreters", kInterpreters));
+    const int status = ctx.main.finalize();
+    if (status != 0) {
+      return verdict(Outcome::fail, fmt::format("Py_FinalizeEx returned {} with {} live "
+                                                "subinterpreters", status, kInterpreters));
+    }
+    v.outcome = Outcome::pass;
+    v.summary = fmt::format("Py_FinalizeEx ended {} live subinterpreters cleanly", kInterpreters);
+    return v;
+  }
+  for (int index : order->sequence) {
+    ctx.progress.step(fmt::format("teardown {}: destroy interpreter {} of {}", order->label,
+                                  index + 1, kInterpreters));
+    sessions[static_cast<size_t>(index)]->end();
+  }
+  v.outcome = Outcome::pass;
+  v.summary = fmt::format("{} interpreters destroyed {} cleanly ({} instances kept alive)",
+                          kInterpreters, order->label, instances);
+  return v;
+}
+
+}  // namespace isocheck::scenarios
