@@ -1,0 +1,54 @@
+// Running a host process: the one seam between the driver and the operating system, so that
+// the scheduler and the outcome mapping can be tested with a fake.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace isocheck {
+
+// The fd number on which every host writes its protocol messages (core/host_protocol.h).
+inline constexpr int kHostResultFd = 3;
+
+struct HostInvocation {
+  std::string executable;
+  std::vector<std::string> args;
+  std::chrono::milliseconds timeout{60000};
+};
+
+// Everything observable about one finished host process.
+struct HostRun {
+  bool started = false;
+  std::string start_error;  // why it could not be started
+  bool timed_out = false;   // killed by the driver when the timeout expired
+  bool signaled = false;    // terminated by a signal (including the driver's SIGKILL on timeout)
+  int signal = 0;
+  int exit_code = 0;        // when !signaled
+  std::string protocol;     // everything written on kHostResultFd
+  std::string stdout_tail;  // the last bytes the module under test wrote
+  std::string stderr_tail;
+  double duration_ms = 0;
+};
+
+class HostExecutor {
+ public:
+  virtual ~HostExecutor() = default;
+  // Runs one host to completion (or until the timeout), never throws for a misbehaving child.
+  virtual HostRun run(const HostInvocation& invocation) = 0;
+};
+
+// Real processes through Boost.Process v2: the host is the leader of its own process group;
+// on timeout, and after it exits, the whole group is SIGKILLed so nothing it forked outlives
+// the cell or holds its pipes open. Output beyond `tail_bytes` per stream is dropped from the
+// front (drained, never blocking the child).
+class ProcessExecutor final : public HostExecutor {
+ public:
+  explicit ProcessExecutor(size_t tail_bytes = 16 * 1024) : tail_bytes_(tail_bytes) {}
+  HostRun run(const HostInvocation& invocation) override;
+
+ private:
+  size_t tail_bytes_;
+};
+
+}  // namespace isocheck

@@ -1,0 +1,125 @@
+#include "core/plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/catalog.h"
+
+namespace isocheck {
+
+std::string shell_quote(const std::string& word) {
+  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_./=:,+-@%").find(c) != std::string_view::npos;
+  });
+  if (plain) return word;
+  std::string quoted = "'";
+  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string repro_command(const RunOptions& options, const PythonTarget& python,
+                          const std::string& module, const std::string& check, const std::string& config) {
+  std::vector<std::string> words = {"isocheck", "run", module, "--python", python.minor,
+                                    "--check", check};
+  if (config != kNoConfig) {
+    words.push_back("--config");
+    words.push_back(config);
+  }
+  for (const std::string& path : options.paths) {
+    words.push_back("--path");
+    words.push_back(path);
+  }
+  if (!options.exercise.empty()) {
+    words.push_back("--exercise");
+    words.push_back(options.exercise);
+  }
+  if (options.cycles != 10) {
+    words.push_back("--cycles");
+    words.push_back(std::to_string(options.cycles));
+  }
+  std::string command;
+  for (const std::string& w : words) command += (command.empty() ? "" : " ") + shell_quote(w);
+  return command;
+}
+
+namespace {
+
+HostInvocation cell_invocation(const RunOptions& options, const PythonTarget& python, const std::string& module,
+                               const std::string& check, Config config, std::string_view variant) {
+  HostInvocation inv;
+  inv.executable = python.host;
+  inv.timeout = options.timeout;
+  inv.args = {"cell",    "--python-exe", python.executable, "--module", module,
+              "--check", check,          "--config",        std::string(to_string(config)),
+              "--cycles", std::to_string(options.cycles),  "--result-fd", std::to_string(kHostResultFd)};
+  if (!variant.empty()) {
+    inv.args.push_back("--variant");
+    inv.args.emplace_back(variant);
+  }
+  for (const std::string& path : options.paths) {
+    inv.args.push_back("--path");
+    inv.args.push_back(path);
+  }
+  if (!options.exercise.empty()) {
+    inv.args.push_back("--exercise");
+    inv.args.push_back(options.exercise);
+  }
+  return inv;
+}
+
+// Why cells of `module` cannot run under this Python, or nullopt when they can.
+std::optional<HostVerdict> unavailable(const ModuleAvailability& availability, const std::string& module,
+                                       const PythonTarget& python) {
+  auto it = availability.find({module, python.version});
+  HostVerdict v;
+  v.outcome = Outcome::error;
+  if (it == availability.end() || it->second.kind == "missing") {
+    v.summary = fmt::format("{} is not importable by Python {} ({}); add its directory with --path",
+                            module, python.version, python.executable);
+  } else if (it->second.kind == "python") {
+    v.summary = fmt::format("{} is a pure-Python module under Python {} ({}), not an extension module",
+                            module, python.version, it->second.origin);
+  } else if (it->second.kind == "builtin") {
+    v.summary = fmt::format("{} is built into CPython {}, not an extension module", module, python.version);
+  } else {
+    return std::nullopt;
+  }
+  return v;
+}
+
+}  // namespace
+
+std::vector<PlannedCell> plan_cells(const RunOptions& options, const std::vector<PythonTarget>& pythons,
+                                    const ModuleAvailability& availability) {
+  std::vector<PlannedCell> cells;
+  for (const std::string& module : options.modules) {
+    for (const PythonTarget& python : pythons) {
+      const std::optional<HostVerdict> blocked = unavailable(availability, module, python);
+      for (const std::string& check_id : options.checks) {
+        const CheckInfo* check = find_check(check_id);
+        if (check == nullptr) continue;
+        for (Config config : check->configs) {
+          if (std::find(options.configs.begin(), options.configs.end(), config) == options.configs.end()) continue;
+          PlannedCell cell;
+          cell.key = CellKey{module, python.version, std::string(to_string(config)), check_id};
+          cell.repro = repro_command(options, python, module, check_id, cell.key.config);
+          if (blocked) {
+            cell.preset = blocked;
+          } else if (check->variants.empty()) {
+            cell.runs.push_back({"", cell_invocation(options, python, module, check_id, config, "")});
+          } else {
+            for (std::string_view variant : check->variants) {
+              cell.runs.push_back({std::string(variant),
+                                   cell_invocation(options, python, module, check_id, config, variant)});
+            }
+          }
+          cells.push_back(std::move(cell));
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+}  // namespace isocheck

@@ -1,0 +1,60 @@
+// Planning: the cells a command asks for, and the host runs that produce each one.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/config.h"
+#include "core/executor.h"
+#include "core/host_protocol.h"
+#include "core/model.h"
+
+namespace isocheck {
+
+// Everything on the command line that shapes the cells of a run.
+struct RunOptions {
+  std::vector<std::string> modules;  // NAME or NAME=FILE.so, as given
+  std::vector<std::string> checks;   // catalog ids, in catalog order
+  std::vector<Config> configs;       // configs asked for (all by default)
+  std::vector<std::string> paths;    // absolute --path dirs
+  std::string exercise;              // absolute exercise file, or empty
+  int cycles = 10;
+  std::chrono::milliseconds timeout{60000};
+};
+
+// Where a module was found under one Python (from the host's `describe`).
+struct ModuleLocation {
+  std::string kind;  // "extension", "builtin", "python", "missing"
+  std::string origin;
+};
+// (module as given, python full version) -> location
+using ModuleAvailability = std::map<std::pair<std::string, std::string>, ModuleLocation>;
+
+struct PlannedRun {
+  std::string variant;  // empty for checks without variants
+  HostInvocation invocation;
+};
+
+struct PlannedCell {
+  CellKey key;
+  std::string repro;
+  std::vector<PlannedRun> runs;
+  std::optional<HostVerdict> preset;  // decided without running a host (e.g. module missing)
+};
+
+// One cell per (module, python, check, config in check.configs ∩ options.configs).
+std::vector<PlannedCell> plan_cells(const RunOptions& options, const std::vector<PythonTarget>& pythons,
+                                    const ModuleAvailability& availability);
+
+// The command line that reruns exactly this cell.
+std::string repro_command(const RunOptions& options, const PythonTarget& python,
+                          const std::string& module, const std::string& check, const std::string& config);
+
+// Quotes a word for a POSIX shell when it needs it.
+std::string shell_quote(const std::string& word);
+
+}  // namespace isocheck

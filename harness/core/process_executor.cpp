@@ -1,0 +1,151 @@
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <array>
+#include <optional>
+#include <type_traits>
+// Boost 1.81's Process v2 headers use boost::optional without including it.
+#include <boost/optional.hpp>
+#include <boost/asio/connect_pipe.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/writable_pipe.hpp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/stdio.hpp>
+#include <functional>
+#include <memory>
+
+#include "core/executor.h"
+
+namespace isocheck {
+
+namespace asio = boost::asio;
+namespace bp = boost::process::v2;
+
+namespace {
+
+// Launcher initializer: the child becomes leader of a new process group, so that the whole
+// tree it may spawn can be killed with one kill(-pgid).
+struct NewProcessGroup {
+  template <typename Launcher>
+  bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
+    ::setpgid(0, 0);
+    return {};
+  }
+};
+
+// Launcher initializer: hands `fd` to the child as `target`. (Boost 1.81's posix::bind_fd
+// falls off the end of its on_setup without returning, which is undefined behaviour.)
+struct InheritFd {
+  int target;
+  int fd;
+  template <typename Launcher>
+  bp::error_code on_setup(Launcher& launcher, const bp::filesystem::path&, const char* const*) {
+    launcher.fd_whitelist.push_back(target);
+    return {};
+  }
+  template <typename Launcher>
+  bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
+    if (::dup2(fd, target) == -1) return bp::error_code(errno, bp::system_category());
+    return {};
+  }
+};
+
+// Reads a pipe to EOF, keeping at most `limit` bytes (the most recent ones).
+class Drain : public std::enable_shared_from_this<Drain> {
+ public:
+  Drain(asio::readable_pipe& pipe, std::string& sink, size_t limit)
+      : pipe_(pipe), sink_(sink), limit_(limit) {}
+  void start() {
+    auto self = shared_from_this();
+    pipe_.async_read_some(asio::buffer(chunk_), [self](bp::error_code ec, size_t n) {
+      if (n > 0) self->append(n);
+      if (!ec) self->start();
+    });
+  }
+
+ private:
+  void append(size_t n) {
+    sink_.append(chunk_.data(), n);
+    if (sink_.size() > 2 * limit_) sink_.erase(0, sink_.size() - limit_);
+  }
+  asio::readable_pipe& pipe_;
+  std::string& sink_;
+  size_t limit_;
+  std::array<char, 16384> chunk_{};
+};
+
+void trim_front(std::string& s, size_t limit) {
+  if (s.size() > limit) s.erase(0, s.size() - limit);
+}
+
+}  // namespace
+
+HostRun ProcessExecutor::run(const HostInvocation& invocation) {
+  HostRun run;
+  const auto started_at = std::chrono::steady_clock::now();
+  asio::io_context ctx;
+  asio::readable_pipe out_r(ctx), err_r(ctx), res_r(ctx);
+  asio::writable_pipe out_w(ctx), err_w(ctx), res_w(ctx);
+  bp::error_code ec;
+  asio::connect_pipe(out_r, out_w, ec);
+  if (!ec) asio::connect_pipe(err_r, err_w, ec);
+  if (!ec) asio::connect_pipe(res_r, res_w, ec);
+  if (ec) {
+    run.start_error = "cannot create pipes: " + ec.message();
+    return run;
+  }
+
+  std::optional<bp::process> proc;
+  try {
+    proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
+                 bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
+                 NewProcessGroup{});
+  } catch (const std::exception& e) {
+    run.start_error = e.what();
+    return run;
+  }
+  run.started = true;
+  out_w.close();
+  err_w.close();
+  res_w.close();
+  const pid_t pgid = proc->id();
+
+  // The protocol stream is kept whole up to a generous cap; a host that floods it is broken.
+  constexpr size_t kProtocolLimit = 8 * 1024 * 1024;
+  std::make_shared<Drain>(out_r, run.stdout_tail, tail_bytes_)->start();
+  std::make_shared<Drain>(err_r, run.stderr_tail, tail_bytes_)->start();
+  std::make_shared<Drain>(res_r, run.protocol, kProtocolLimit)->start();
+
+  asio::steady_timer deadline(ctx);
+  deadline.expires_after(invocation.timeout);
+  deadline.async_wait([&](bp::error_code wait_ec) {
+    if (wait_ec) return;  // cancelled: the host ended in time
+    run.timed_out = true;
+    ::kill(-pgid, SIGKILL);
+  });
+  proc->async_wait([&](bp::error_code, int) {
+    deadline.cancel();
+    // Anything the host left behind (forked children, daemons) goes with it; this also
+    // guarantees EOF on the pipes they might have inherited.
+    ::kill(-pgid, SIGKILL);
+  });
+  ctx.run();
+
+  const int status = proc->native_exit_code();
+  if (WIFSIGNALED(status)) {
+    run.signaled = true;
+    run.signal = WTERMSIG(status);
+  } else if (WIFEXITED(status)) {
+    run.exit_code = WEXITSTATUS(status);
+  }
+  trim_front(run.stdout_tail, tail_bytes_);
+  trim_front(run.stderr_tail, tail_bytes_);
+  run.duration_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_at).count();
+  return run;
+}
+
+}  // namespace isocheck

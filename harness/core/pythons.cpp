@@ -1,0 +1,130 @@
+#include "core/pythons.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/usage_error.h"
+
+namespace isocheck {
+
+namespace fs = std::filesystem;
+
+std::vector<PythonTarget> load_host_manifest(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw UsageError(fmt::format("no host manifest at {}: build isocheck first (./run.sh)", file.string()));
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("hosts") || !j["hosts"].is_array()) {
+    throw UsageError(fmt::format("{} is not an isocheck host manifest", file.string()));
+  }
+  std::vector<PythonTarget> pythons;
+  for (const auto& h : j["hosts"]) {
+    PythonTarget p;
+    p.version = h.value("version", "");
+    p.minor = h.value("minor", "");
+    p.executable = h.value("executable", "");
+    p.host = (file.parent_path() / h.value("host", "")).string();
+    p.debug_build = h.value("debug_build", 0) != 0;
+    pythons.push_back(std::move(p));
+  }
+  std::sort(pythons.begin(), pythons.end(), [](const PythonTarget& a, const PythonTarget& b) {
+    return version_less(a.version, b.version);
+  });
+  return pythons;
+}
+
+namespace {
+
+std::string built_list(const std::vector<PythonTarget>& built) {
+  std::string list;
+  for (const PythonTarget& p : built) list += (list.empty() ? "" : ", ") + p.version;
+  return list.empty() ? "none" : list;
+}
+
+bool looks_like_version(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
+}
+
+// Asks the interpreter itself for its version: a plain child process, the driver still
+// embeds nothing. A pyenv shim of an unselected version fails here (exit 127).
+std::string interpreter_version(const std::string& exe, HostExecutor& executor) {
+  HostInvocation inv;
+  inv.executable = exe;
+  inv.args = {"-I", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"};
+  inv.timeout = std::chrono::seconds(30);
+  const HostRun run = executor.run(inv);
+  std::string out = run.stdout_tail;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  if (!run.started || run.signaled || run.timed_out || run.exit_code != 0 || !looks_like_version(out)) {
+    throw UsageError(fmt::format("--python {}: it does not run as a Python interpreter{}", exe,
+                                 run.exit_code == 127 ? " (exit 127: a pyenv shim for a version that is not selected?)" : ""));
+  }
+  return out;
+}
+
+PythonTarget serve_executable(const std::vector<PythonTarget>& built, const std::string& request,
+                              HostExecutor& executor) {
+  std::error_code ec;
+  const fs::path exe = fs::absolute(request, ec);
+  if (!fs::exists(exe, ec) || ::access(exe.c_str(), X_OK) != 0) {
+    throw UsageError(fmt::format("--python {}: no such version or executable", request));
+  }
+  const std::string version = interpreter_version(exe.string(), executor);
+  const std::string minor = version.substr(0, version.rfind('.'));
+  for (const PythonTarget& p : built) {
+    if (p.minor == minor) {
+      PythonTarget served = p;
+      served.executable = exe.string();  // not resolved: a venv's python must stay the venv's
+      served.version = version;
+      return served;
+    }
+  }
+  throw UsageError(fmt::format("--python {} is Python {}, but no isocheck host was built for {} (built: {}); "
+                               "{}reconfigure with -DISOCHECK_PYTHONS={}",
+                               request, version, minor, built_list(built),
+                               version_less(minor, "3.12") ? "isocheck needs 3.12+ (PEP 684 subinterpreters); " : "",
+                               exe.string()));
+}
+
+}  // namespace
+
+std::vector<PythonTarget> select_pythons(const std::vector<PythonTarget>& built,
+                                         const std::vector<std::string>& requests, HostExecutor& executor) {
+  if (requests.empty()) {
+    if (built.empty()) {
+      throw UsageError("no usable Python: no CPython >= 3.12 with a shared libpython was found at build time; "
+                       "reconfigure with -DISOCHECK_PYTHONS=/path/to/python3.12");
+    }
+    return built;
+  }
+  std::vector<PythonTarget> selected;
+  for (const std::string& request : requests) {
+    PythonTarget chosen;
+    if (looks_like_version(request)) {
+      auto it = std::find_if(built.begin(), built.end(),
+                             [&](const PythonTarget& p) { return p.minor == request || p.version == request; });
+      if (it == built.end()) {
+        throw UsageError(fmt::format("--python {}: no isocheck host for that version (built: {}); "
+                                     "reconfigure with -DISOCHECK_PYTHONS=/path/to/python{}",
+                                     request, built_list(built), request));
+      }
+      chosen = *it;
+    } else {
+      chosen = serve_executable(built, request, executor);
+    }
+    auto same = std::find_if(selected.begin(), selected.end(),
+                             [&](const PythonTarget& p) { return p.version == chosen.version; });
+    if (same == selected.end()) {
+      selected.push_back(std::move(chosen));
+    } else if (same->executable != chosen.executable) {
+      // Cells are keyed by Python version; two interpreters of one version need two runs.
+      throw UsageError(fmt::format("--python: {} and {} are both Python {}; check them in separate runs",
+                                   same->executable, chosen.executable, chosen.version));
+    }
+  }
+  return selected;
+}
+
+}  // namespace isocheck

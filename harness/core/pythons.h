@@ -1,0 +1,24 @@
+// Which CPythons a run uses. The build writes bin/isocheck-hosts.json, one entry per host it
+// built (cmake/IsocheckPythons.cmake); `--python` picks among them by version, or names an
+// interpreter executable (a venv's python included) that is served by the host of its version.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/executor.h"
+#include "core/model.h"
+
+namespace isocheck {
+
+// Reads the manifest; host paths are resolved relative to the manifest's directory.
+// Throws UsageError when it is missing or unreadable.
+std::vector<PythonTarget> load_host_manifest(const std::filesystem::path& file);
+
+// Resolves --python requests ("3.13", "3.13.0", or an executable path) against the built hosts.
+// No request: every built host. Throws UsageError naming the fix when a request cannot be served.
+std::vector<PythonTarget> select_pythons(const std::vector<PythonTarget>& built,
+                                         const std::vector<std::string>& requests, HostExecutor& executor);
+
+}  // namespace isocheck

@@ -1,0 +1,39 @@
+// `isocheck run`: validate the command, find the Pythons, locate the modules, plan the cells,
+// run them, print the matrix, write the reports, and compute the exit status.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/executor.h"
+#include "core/model.h"
+#include "core/plan.h"
+
+namespace isocheck {
+
+struct RunRequest {
+  RunOptions options;
+  std::vector<std::string> python_requests;  // --python values
+  int jobs = 1;
+  std::vector<Config> required;              // --require
+  std::optional<std::filesystem::path> json_report;
+  std::filesystem::path host_manifest;
+  bool color = false;
+  std::string tool_version;
+};
+
+// Returns the exit status of spec/cli.md. Usage problems are thrown as UsageError before any
+// cell runs; once cells run, every planned cell ends up in the report.
+int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress);
+
+// Asks each Python's host where the modules are and whether the exercise file loads.
+// Throws UsageError for a module no Python can import as an extension, or a bad exercise.
+ModuleAvailability locate_modules(const RunOptions& options, const std::vector<PythonTarget>& pythons,
+                                  HostExecutor& executor);
+
+std::string utc_timestamp();
+
+}  // namespace isocheck

@@ -1,0 +1,79 @@
+#include "core/scheduler.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "core/classify.h"
+
+namespace isocheck {
+
+namespace {
+
+CellResult make_result(const PlannedCell& cell, const HostVerdict& verdict, double duration_ms) {
+  CellResult r;
+  r.key = cell.key;
+  r.outcome = verdict.outcome;
+  r.summary = verdict.summary;
+  r.details = verdict.details;
+  r.metrics = verdict.metrics;
+  r.duration_ms = duration_ms;
+  r.repro = cell.repro;
+  return r;
+}
+
+}  // namespace
+
+std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs,
+                                  const CellDone& on_done) {
+  // Flatten to individual host runs so that a many-variant cell keeps every worker busy.
+  struct Job {
+    size_t cell;
+    size_t run;
+  };
+  std::vector<Job> jobs_list;
+  std::vector<std::vector<std::pair<std::string, HostVerdict>>> verdicts(cells.size());
+  std::vector<double> durations(cells.size(), 0.0);
+  std::vector<size_t> remaining(cells.size());
+  for (size_t c = 0; c < cells.size(); ++c) {
+    verdicts[c].resize(cells[c].runs.size());
+    remaining[c] = cells[c].runs.size();
+    for (size_t r = 0; r < cells[c].runs.size(); ++r) jobs_list.push_back({c, r});
+  }
+
+  std::vector<CellResult> results;
+  results.reserve(cells.size());
+  std::mutex mutex;
+  auto complete = [&](size_t c) {  // called with `mutex` held
+    const HostVerdict verdict = cells[c].preset ? *cells[c].preset : merge_variants(verdicts[c]);
+    results.push_back(make_result(cells[c], verdict, durations[c]));
+    if (on_done) on_done(results.back(), results.size(), cells.size());
+  };
+  {
+    std::lock_guard lock(mutex);
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (cells[c].runs.empty()) complete(c);
+    }
+  }
+
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t j = next++; j < jobs_list.size(); j = next++) {
+      const PlannedCell& cell = cells[jobs_list[j].cell];
+      const PlannedRun& planned = cell.runs[jobs_list[j].run];
+      const HostRun run = executor.run(planned.invocation);
+      HostVerdict verdict = classify_run(run, planned.invocation.timeout);
+      std::lock_guard lock(mutex);
+      verdicts[jobs_list[j].cell][jobs_list[j].run] = {planned.variant, std::move(verdict)};
+      durations[jobs_list[j].cell] += run.duration_ms;
+      if (--remaining[jobs_list[j].cell] == 0) complete(jobs_list[j].cell);
+    }
+  };
+  const int threads = std::max(1, std::min<int>(jobs, static_cast<int>(jobs_list.size())));
+  std::vector<std::jthread> pool;
+  for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
+  pool.clear();  // joins
+  return results;
+}
+
+}  // namespace isocheck

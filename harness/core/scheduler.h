@@ -1,0 +1,20 @@
+// Runs planned cells on up to `jobs` host processes at once. Every planned cell yields exactly
+// one CellResult, whatever its hosts did (no cell is ever lost; spec/checks.md).
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "core/executor.h"
+#include "core/model.h"
+#include "core/plan.h"
+
+namespace isocheck {
+
+// Called (serialised) as each cell completes, with how many are done out of how many.
+using CellDone = std::function<void(const CellResult& result, size_t done, size_t total)>;
+
+std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs,
+                                  const CellDone& on_done);
+
+}  // namespace isocheck

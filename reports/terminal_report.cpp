@@ -1,0 +1,139 @@
+#include "reports/terminal_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/catalog.h"
+
+namespace isocheck {
+
+namespace {
+
+std::string_view colour_of(Outcome o) {
+  switch (o) {
+    case Outcome::pass: return "\x1b[32m";
+    case Outcome::fail:
+    case Outcome::error: return "\x1b[31m";
+    case Outcome::crash: return "\x1b[1;31m";
+    case Outcome::timeout:
+    case Outcome::warn: return "\x1b[33m";
+    case Outcome::unsupported: return "\x1b[36m";
+    case Outcome::skip: return "\x1b[2m";
+  }
+  return "";
+}
+
+std::string paint(std::string_view text, Outcome o, bool color, size_t width) {
+  std::string padded = fmt::format("{:<{}}", text, width);
+  if (!color) return padded;
+  return fmt::format("{}{}\x1b[0m", colour_of(o), padded);
+}
+
+// Summaries carry text from the module under test: never let it move the cursor or recolour.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  return out;
+}
+
+bool is_finding(Outcome o) { return fails_gate(o) || o == Outcome::warn; }
+
+void render_module(std::string& out, const RunReport& report, const std::string& module, bool color) {
+  std::vector<const CellResult*> cells;
+  for (const CellResult& c : report.cells) {
+    if (c.key.module == module) cells.push_back(&c);
+  }
+  // Columns in report order: (python, config) as they appear in the sorted cells.
+  std::vector<std::pair<std::string, std::string>> columns;
+  std::vector<std::string> checks;
+  for (const CheckInfo& check : check_catalog()) {
+    if (std::any_of(cells.begin(), cells.end(), [&](auto* c) { return c->key.check == check.id; })) {
+      checks.emplace_back(check.id);
+    }
+  }
+  for (const PythonTarget& p : report.pythons) {
+    for (std::string_view config : {"main", "legacy", "isolated", "-"}) {
+      if (std::any_of(cells.begin(), cells.end(), [&](auto* c) { return c->key.python == p.version && c->key.config == config; })) {
+        columns.emplace_back(p.version, std::string(config));
+      }
+    }
+  }
+  std::map<std::tuple<std::string, std::string, std::string>, const CellResult*> at;
+  for (const CellResult* c : cells) at[{c->key.check, c->key.python, c->key.config}] = c;
+
+  constexpr size_t kCol = 12;
+  size_t label = 10;
+  for (const std::string& check : checks) label = std::max(label, check.size() + 2);
+
+  out += fmt::format("{}\n", module);
+  std::string header1 = fmt::format("{:<{}}", "", label);
+  std::string header2 = fmt::format("{:<{}}", "check", label);
+  std::string previous;
+  for (const auto& [python, config] : columns) {
+    header1 += fmt::format("{:<{}}", python == previous ? "" : python, kCol);
+    header2 += fmt::format("{:<{}}", config, kCol);
+    previous = python;
+  }
+  auto rstrip = [](std::string s) {
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+  };
+  out += rstrip(header1) + "\n" + rstrip(header2) + "\n";
+  for (const std::string& check : checks) {
+    std::string row = fmt::format("{:<{}}", check, label);
+    for (const auto& [python, config] : columns) {
+      auto it = at.find({check, python, config});
+      if (it == at.end()) {
+        row += fmt::format("{:<{}}", "·", kCol);  // fmt pads UTF-8 by display width
+      } else {
+        row += paint(to_string(it->second->outcome), it->second->outcome, color, kCol);
+      }
+    }
+    while (!row.empty() && row.back() == ' ') row.pop_back();
+    out += row + "\n";
+  }
+
+  bool any = false;
+  for (const CellResult* c : cells) {
+    if (!is_finding(c->outcome)) continue;
+    if (!any) out += "\n";
+    any = true;
+    out += fmt::format("  {} {} {} {}: {}\n", paint(to_string(c->outcome), c->outcome, color, 8),
+                       c->key.python, c->key.config, c->key.check, printable(c->summary));
+    if (c->outcome == Outcome::crash || c->outcome == Outcome::timeout) {
+      out += fmt::format("           repro: {}\n", printable(c->repro));
+    }
+  }
+  out += "\n";
+}
+
+}  // namespace
+
+std::string totals_line(const RunReport& report) {
+  std::string parts;
+  for (Outcome o : kAllOutcomes) {
+    const int n = report.count(o);
+    if (n > 0) parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", n, to_string(o));
+  }
+  std::string line = fmt::format("{} cells", report.cells.size());
+  if (!parts.empty()) line += ": " + parts;
+  if (report.incomplete > 0) line += fmt::format(" ({} not run)", report.incomplete);
+  return line;
+}
+
+std::string render_terminal(const RunReport& report, bool color) {
+  std::string out;
+  for (const std::string& module : report.modules) render_module(out, report, module, color);
+  out += totals_line(report) + "\n";
+  return out;
+}
+
+}  // namespace isocheck
