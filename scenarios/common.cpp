@@ -15,13 +15,12 @@ HostVerdict verdict(Outcome outcome, std::string summary) {
 
 HostVerdict import_not_ok_verdict(const host::ImportResult& result, Config config) {
   if (result.status == host::ImportResult::Status::refused) {
-    HostVerdict v = verdict(Outcome::unsupported,
-                            fmt::format("refused in the {} config: {}", to_string(config), result.message));
+    HostVerdict v = verdict(Outcome::unsupported, "refused: " + result.message);
     v.details["refusal"] = result.message;
     return v;
   }
-  HostVerdict v = verdict(Outcome::fail, fmt::format("import raised {} in the {} config",
-                                                     result.message, to_string(config)));
+  HostVerdict v = verdict(Outcome::fail, fmt::format("import raised {}", result.message));
+  v.details["config"] = std::string(to_string(config));
   v.details["python_traceback"] = result.traceback;
   return v;
 }
