@@ -73,7 +73,12 @@ void render_module(std::string& out, const RunReport& report, const std::string&
   size_t label = 10;
   for (const std::string& check : checks) label = std::max(label, check.size() + 2);
 
-  out += fmt::format("{}\n", module);
+  // NAME=/long/path/lib.so reads better as "NAME (from lib.so)".
+  const size_t eq = module.find('=');
+  out += eq == std::string::npos
+             ? fmt::format("{}\n", printable(module))
+             : fmt::format("{} (from {})\n", printable(module.substr(0, eq)),
+                           printable(module.substr(module.find_last_of('/') + 1)));
   std::string header1 = fmt::format("{:<{}}", "", label);
   std::string header2 = fmt::format("{:<{}}", "check", label);
   std::string previous;
