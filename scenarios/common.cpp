@@ -32,6 +32,19 @@ ImportedSession open_and_import(ScenarioContext& ctx, std::string_view label) {
                                                          ctx.request.target);
   ctx.progress.step(fmt::format("{}: import {}", label, ctx.request.target.module.name));
   s.import = s.session->import_target();
+#if PY_VERSION_HEX < 0x030D0000
+  // 3.12 runs a single-phase PyInit_* inside the first subinterpreter that imports it; the
+  // objects it makes (and m_copy hands to every later import) die with that interpreter.
+  // 3.13 runs it in the main interpreter first (spec/primer.md). Say so before any crash.
+  static bool hinted = false;
+  if (!hinted && s.import.ok() && ctx.request.config != Config::main &&
+      s.session->is_single_phase(s.import.module)) {
+    hinted = true;
+    ctx.progress.hint("single-phase init on CPython 3.12: PyInit_* ran in a subinterpreter, so its "
+                      "objects die with that interpreter while others still use them; "
+                      "HOWTO: Surprising Edge Cases");
+  }
+#endif
   return s;
 }
 

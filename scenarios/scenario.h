@@ -29,6 +29,8 @@ class Progress {
  public:
   virtual ~Progress() = default;
   virtual void step(std::string_view what) = 0;
+  // Explains a crash that may follow; sent before it can happen, since the host may not survive.
+  virtual void hint(std::string_view why) = 0;
 };
 
 struct ScenarioContext {

@@ -54,6 +54,10 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout) 
     v = *t.verdict;
     if (run.exit_code != 0) v.details["exit_code"] = run.exit_code;
   }
+  if (!t.hints.empty() && (v.outcome == Outcome::crash || v.outcome == Outcome::timeout)) {
+    v.summary += " (" + t.hints.front() + ")";
+    v.details["hints"] = t.hints;
+  }
   attach_evidence(v, run, t);
   return v;
 }

@@ -9,6 +9,11 @@ std::string encode_progress(std::string_view step) {
   return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 
+std::string encode_hint(std::string_view text) {
+  ordered_json j{{"event", "hint"}, {"text", std::string(text)}};
+  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
 std::string encode_verdict(const HostVerdict& verdict) {
   ordered_json j{{"event", "verdict"},
                  {"outcome", std::string(to_string(verdict.outcome))},
@@ -53,6 +58,8 @@ HostTranscript decode_transcript(std::string_view bytes) {
     const std::string event = is_event ? j["event"].get<std::string>() : "";
     if (event == "progress" && j.contains("step") && j["step"].is_string()) {
       t.progress.push_back(j["step"].get<std::string>());
+    } else if (event == "hint" && j.contains("text") && j["text"].is_string()) {
+      t.hints.push_back(j["text"].get<std::string>());
     } else if (event == "verdict" && !t.verdict) {
       if (auto v = parse_verdict(j)) {
         t.verdict = std::move(v);

@@ -2,6 +2,8 @@
 // file descriptor (never stdout/stderr, which belong to the module under test).
 //
 //   {"event":"progress","step":"cycle 3 of 10: import"}       zero or more, flushed at once
+//   {"event":"hint","text":"..."}      why a crash that may follow is likely (version-specific
+//                                      knowledge only the host has), added to a crash summary
 //   {"event":"verdict","outcome":"pass","summary":"...","details":{...},"metrics":{...}}
 //   {"event":"description", ...}                               `describe` mode only
 //
@@ -28,11 +30,13 @@ struct HostVerdict {
 };
 
 std::string encode_progress(std::string_view step);
+std::string encode_hint(std::string_view text);
 std::string encode_verdict(const HostVerdict& verdict);
 std::string encode_description(const nlohmann::ordered_json& description);
 
 struct HostTranscript {
   std::vector<std::string> progress;
+  std::vector<std::string> hints;
   std::optional<HostVerdict> verdict;
   std::optional<nlohmann::ordered_json> description;
   std::vector<std::string> malformed;  // lines that were not valid protocol messages

@@ -175,6 +175,19 @@ int InterpreterSession::keep_instances(int module) {
   return static_cast<int>(PyLong_AsLong(r.p));
 }
 
+bool InterpreterSession::is_single_phase(int module) {
+  ActiveInterpreter active(tstate());
+  PyObject* modules = PyDict_GetItemString(probe_, "_modules");  // borrowed
+  PyObject* m = modules ? PyList_GetItem(modules, module) : nullptr;
+  if (m == nullptr || !PyModule_Check(m)) {
+    PyErr_Clear();
+    return false;
+  }
+  PyModuleDef* def = PyModule_GetDef(m);
+  PyErr_Clear();
+  return def != nullptr && def->m_slots == nullptr;
+}
+
 InterpreterSession::Location InterpreterSession::locate(const ModuleSpec& module) {
   ActiveInterpreter active(tstate());
   Ref name(PyUnicode_FromString(module.name.c_str()));

@@ -70,6 +70,9 @@ class InterpreterSession {
   std::vector<WalkedObject> walk(int module);
   bool same_object(int module_a, int module_b);
   int keep_instances(int module);  // returns how many instances are kept alive
+  // Whether the module object came from single-phase init (its PyModuleDef has no slots;
+  // PEP 489): such modules cannot be isolated (HOWTO "Isolated Module Objects").
+  bool is_single_phase(int module);
 
   // For `describe`: where a module would be imported from, without importing it:
   // kind is "extension", "builtin", "python" or "missing".

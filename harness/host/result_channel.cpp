@@ -24,4 +24,6 @@ void ResultChannel::send(std::string_view line) {
 
 void ResultChannel::step(std::string_view what) { send(encode_progress(what)); }
 
+void ResultChannel::hint(std::string_view why) { send(encode_hint(why)); }
+
 }  // namespace isocheck::host

@@ -13,6 +13,7 @@ class ResultChannel final : public scenarios::Progress {
   explicit ResultChannel(int fd) : fd_(fd) {}
   void send(std::string_view line);
   void step(std::string_view what) override;
+  void hint(std::string_view why) override;
 
  private:
   int fd_;

@@ -1,0 +1,246 @@
+#include "core/classify.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <string>
+
+namespace isocheck {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+HostVerdict make_verdict(Outcome outcome, std::string summary) {
+  HostVerdict v;
+  v.outcome = outcome;
+  v.summary = std::move(summary);
+  return v;
+}
+
+HostRun started_run(std::string protocol = "") {
+  HostRun run;
+  run.started = true;
+  run.protocol = std::move(protocol);
+  return run;
+}
+
+TEST(SignalName, NamesCommonSignalsWithTheirSigPrefix) {
+  EXPECT_EQ(signal_name(SIGSEGV), "SIGSEGV");
+  EXPECT_EQ(signal_name(SIGABRT), "SIGABRT");
+  EXPECT_EQ(signal_name(SIGKILL), "SIGKILL");
+  EXPECT_EQ(signal_name(SIGBUS), "SIGBUS");
+}
+
+TEST(SignalName, UnnamedNumberIsSpelledOut) { EXPECT_EQ(signal_name(99), "signal 99"); }
+
+TEST(Classify, HostThatCouldNotStartIsAnErrorWithTheReason) {
+  HostRun run;
+  run.started = false;
+  run.start_error = "No such file or directory";
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::error);
+  EXPECT_THAT(v.summary, HasSubstr("No such file or directory"));
+}
+
+TEST(Classify, TimedOutIsTimeoutEvenThoughTheDriverKilledItWithSigkill) {
+  HostRun run = started_run(encode_progress("cycle 4 of 10: exercise"));
+  run.timed_out = true;
+  run.signaled = true;
+  run.signal = SIGKILL;
+  const HostVerdict v = classify_run(run, 5s);
+  EXPECT_EQ(v.outcome, Outcome::timeout);
+  EXPECT_THAT(v.summary, HasSubstr("cycle 4 of 10: exercise"));
+  EXPECT_THAT(v.summary, HasSubstr("5 s"));
+  EXPECT_EQ(v.details.value("last_step", ""), "cycle 4 of 10: exercise");
+}
+
+TEST(Classify, TimedOutWinsEvenOverAVerdictAlreadySent) {
+  HostRun run = started_run(encode_verdict(make_verdict(Outcome::pass, "ok")));
+  run.timed_out = true;
+  run.signaled = true;
+  run.signal = SIGKILL;
+  EXPECT_EQ(classify_run(run, 60s).outcome, Outcome::timeout);
+}
+
+TEST(Classify, SignalBecomesCrashNamedAfterTheSignal) {
+  HostRun run = started_run(encode_progress("import"));
+  run.signaled = true;
+  run.signal = SIGSEGV;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::crash);
+  EXPECT_EQ(v.details.value("signal", ""), "SIGSEGV");
+  EXPECT_THAT(v.summary, HasSubstr("SIGSEGV"));
+  EXPECT_THAT(v.summary, HasSubstr("import"));
+}
+
+TEST(Classify, AbortIsCrashNamedSigabrtNotAnExitCode) {
+  HostRun run = started_run();
+  run.signaled = true;
+  run.signal = SIGABRT;
+  run.exit_code = 134;  // what a shell would show; must not be used
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::crash);
+  EXPECT_EQ(v.details.value("signal", ""), "SIGABRT");
+  EXPECT_THAT(v.summary, HasSubstr("SIGABRT"));
+  EXPECT_FALSE(v.details.contains("exit_code"));
+}
+
+TEST(Classify, SignalAfterAPassVerdictIsStillACrash) {
+  HostRun run = started_run(encode_verdict(make_verdict(Outcome::pass, "all cycles agree")));
+  run.signaled = true;
+  run.signal = SIGSEGV;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::crash);
+  EXPECT_EQ(v.details.value("signal", ""), "SIGSEGV");
+  EXPECT_THAT(v.summary, HasSubstr("SIGSEGV"));
+}
+
+TEST(Classify, CleanExitWithoutVerdictIsACrashNeverAPass) {
+  HostRun run = started_run(encode_progress("teardown: fifo"));
+  run.exit_code = 0;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::crash);
+  ASSERT_TRUE(v.details.contains("exit_code"));
+  EXPECT_EQ(v.details["exit_code"], 0);
+  EXPECT_THAT(v.summary, HasSubstr("teardown: fifo"));
+}
+
+TEST(Classify, NonZeroExitWithoutVerdictCarriesTheExitCode) {
+  HostRun run = started_run();
+  run.exit_code = 3;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::crash);
+  EXPECT_EQ(v.details["exit_code"], 3);
+  EXPECT_THAT(v.summary, HasSubstr("3"));
+}
+
+TEST(Classify, OnlyMalformedLinesCountAsNoVerdict) {
+  HostRun run = started_run("{\"event\":\"verdict\",\"outcome\":\"pa");
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::crash);
+  ASSERT_TRUE(v.details.contains("protocol_errors"));
+  EXPECT_EQ(v.details["protocol_errors"].size(), 1u);
+}
+
+TEST(Classify, VerdictWithExitZeroIsTakenAsIs) {
+  HostVerdict sent = make_verdict(Outcome::unsupported, "refused: does not support loading in subinterpreters");
+  sent.details = {{"exception", "ImportError"}};
+  sent.metrics = {{"cycles_completed", 10}};
+  HostRun run = started_run(encode_progress("import") + encode_verdict(sent));
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::unsupported);
+  EXPECT_EQ(v.summary, sent.summary);
+  EXPECT_EQ(v.details["exception"], "ImportError");
+  EXPECT_EQ(v.metrics, sent.metrics);
+  EXPECT_FALSE(v.details.contains("exit_code"));
+  EXPECT_FALSE(v.details.contains("signal"));
+}
+
+TEST(Classify, LastProgressStepIsKeptInDetails) {
+  HostRun run = started_run(encode_progress("first") + encode_progress("second") + encode_progress("third"));
+  run.signaled = true;
+  run.signal = SIGSEGV;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.details.value("last_step", ""), "third");
+  EXPECT_THAT(v.summary, HasSubstr("third"));
+  EXPECT_THAT(v.summary, ::testing::Not(HasSubstr("second")));
+}
+
+TEST(Classify, StdoutAndStderrTailsAreCarriedIntoDetails) {
+  HostRun run = started_run();
+  run.signaled = true;
+  run.signal = SIGABRT;
+  run.stdout_tail = "module said hi\n";
+  run.stderr_tail = "Fatal Python error: PyThreadState_Get\n";
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.details.value("stdout_tail", ""), "module said hi\n");
+  EXPECT_EQ(v.details.value("stderr_tail", ""), "Fatal Python error: PyThreadState_Get\n");
+}
+
+TEST(Classify, TailsAreAlsoKeptWhenTheHostSentAVerdict) {
+  HostRun run = started_run(encode_verdict(make_verdict(Outcome::fail, "shared type")));
+  run.stderr_tail = "warning from the module\n";
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::fail);
+  EXPECT_EQ(v.details.value("stderr_tail", ""), "warning from the module\n");
+}
+
+// ---- merge_variants ----
+
+using Variants = std::vector<std::pair<std::string, HostVerdict>>;
+
+TEST(MergeVariants, SingleVariantIsReturnedUnchanged) {
+  HostVerdict only = make_verdict(Outcome::fail, "the one summary");
+  only.details = {{"k", "v"}};
+  only.metrics = {{"m", 1}};
+  const HostVerdict merged = merge_variants({{"", only}});
+  EXPECT_EQ(merged.outcome, only.outcome);
+  EXPECT_EQ(merged.summary, only.summary);
+  EXPECT_EQ(merged.details, only.details);
+  EXPECT_EQ(merged.metrics, only.metrics);
+}
+
+TEST(MergeVariants, WorstOutcomeWins) {
+  const Variants v = {{"lifo", make_verdict(Outcome::pass, "ok")},
+                      {"fifo", make_verdict(Outcome::crash, "SIGSEGV during destroy")},
+                      {"middle", make_verdict(Outcome::fail, "leak")},
+                      {"finalize", make_verdict(Outcome::skip, "n/a")}};
+  const HostVerdict merged = merge_variants(v);
+  EXPECT_EQ(merged.outcome, Outcome::crash);
+  EXPECT_THAT(merged.summary, HasSubstr("fifo"));
+  EXPECT_THAT(merged.summary, HasSubstr("SIGSEGV during destroy"));
+}
+
+TEST(MergeVariants, SkipOnlyWhenEveryVariantSkips) {
+  const HostVerdict all_skip = merge_variants(
+      {{"a", make_verdict(Outcome::skip, "x")}, {"b", make_verdict(Outcome::skip, "x")}});
+  EXPECT_EQ(all_skip.outcome, Outcome::skip);
+
+  const HostVerdict one_pass = merge_variants(
+      {{"a", make_verdict(Outcome::skip, "x")}, {"b", make_verdict(Outcome::pass, "ok")}});
+  EXPECT_EQ(one_pass.outcome, Outcome::pass);
+}
+
+TEST(MergeVariants, IdenticalSummariesAreGroupedUnderOneText) {
+  const std::string text = "SIGABRT during \"destroy\"";
+  const HostVerdict merged = merge_variants({{"lifo", make_verdict(Outcome::crash, text)},
+                                             {"fifo", make_verdict(Outcome::crash, text)},
+                                             {"middle", make_verdict(Outcome::pass, "ok")}});
+  EXPECT_EQ(merged.outcome, Outcome::crash);
+  EXPECT_THAT(merged.summary, HasSubstr("lifo, fifo: " + text));
+  // The text appears once, not once per variant.
+  EXPECT_EQ(merged.summary.find(text), merged.summary.rfind(text));
+  EXPECT_THAT(merged.summary, HasSubstr("middle pass"));
+}
+
+TEST(MergeVariants, DifferentSummariesOfTheWorstOutcomeAreEachNamed) {
+  const HostVerdict merged = merge_variants({{"lifo", make_verdict(Outcome::fail, "alpha")},
+                                             {"fifo", make_verdict(Outcome::fail, "beta")}});
+  EXPECT_THAT(merged.summary, HasSubstr("lifo: alpha"));
+  EXPECT_THAT(merged.summary, HasSubstr("fifo: beta"));
+}
+
+TEST(MergeVariants, EveryVariantIsKeptUnderDetailsVariants) {
+  HostVerdict fifo = make_verdict(Outcome::crash, "boom");
+  fifo.details = {{"signal", "SIGSEGV"}};
+  const HostVerdict merged = merge_variants({{"lifo", make_verdict(Outcome::pass, "ok")},
+                                             {"fifo", fifo},
+                                             {"middle", make_verdict(Outcome::skip, "n/a")},
+                                             {"finalize", make_verdict(Outcome::warn, "hm")}});
+  ASSERT_TRUE(merged.details.contains("variants"));
+  const auto& all = merged.details["variants"];
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all["lifo"]["outcome"], "pass");
+  EXPECT_EQ(all["lifo"]["summary"], "ok");
+  EXPECT_EQ(all["fifo"]["outcome"], "crash");
+  EXPECT_EQ(all["fifo"]["details"]["signal"], "SIGSEGV");
+  EXPECT_EQ(all["middle"]["outcome"], "skip");
+  EXPECT_EQ(all["finalize"]["outcome"], "warn");
+  // The worst variant lends its evidence to the cell.
+  EXPECT_EQ(merged.details.value("signal", ""), "SIGSEGV");
+}
+
+}  // namespace
+}  // namespace isocheck

@@ -1,0 +1,193 @@
+#include "core/host_protocol.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace isocheck {
+namespace {
+
+using nlohmann::ordered_json;
+
+HostVerdict make_verdict(Outcome outcome, std::string summary) {
+  HostVerdict v;
+  v.outcome = outcome;
+  v.summary = std::move(summary);
+  return v;
+}
+
+TEST(DecodeTranscript, ProgressLinesAreKeptInTheOrderTheHostWroteThem) {
+  const std::string bytes = encode_progress("create interpreter") + encode_progress("cycle 1 of 10: import") +
+                            encode_progress("cycle 2 of 10: import");
+  const HostTranscript t = decode_transcript(bytes);
+  EXPECT_EQ(t.progress, (std::vector<std::string>{"create interpreter", "cycle 1 of 10: import",
+                                                  "cycle 2 of 10: import"}));
+  EXPECT_FALSE(t.verdict.has_value());
+  EXPECT_TRUE(t.malformed.empty());
+}
+
+TEST(DecodeTranscript, VerdictIsParsedWithItsDetailsAndMetrics) {
+  const std::string line =
+      R"({"event":"verdict","outcome":"fail","summary":"shares 2 objects","details":{"shared":["m.Foo","m.cache"]},"metrics":{"leaked_blocks":12.5}})"
+      "\n";
+  const HostTranscript t = decode_transcript(line);
+  ASSERT_TRUE(t.verdict.has_value());
+  EXPECT_EQ(t.verdict->outcome, Outcome::fail);
+  EXPECT_EQ(t.verdict->summary, "shares 2 objects");
+  EXPECT_EQ(t.verdict->details, ordered_json::parse(R"({"shared":["m.Foo","m.cache"]})"));
+  EXPECT_EQ(t.verdict->metrics, ordered_json::parse(R"({"leaked_blocks":12.5})"));
+  EXPECT_TRUE(t.malformed.empty());
+}
+
+TEST(DecodeTranscript, VerdictWithoutDetailsOrMetricsGetsEmptyObjects) {
+  const HostTranscript t = decode_transcript(R"({"event":"verdict","outcome":"pass","summary":"ok"})" "\n");
+  ASSERT_TRUE(t.verdict.has_value());
+  EXPECT_EQ(t.verdict->outcome, Outcome::pass);
+  EXPECT_TRUE(t.verdict->details.is_object());
+  EXPECT_TRUE(t.verdict->details.empty());
+  EXPECT_TRUE(t.verdict->metrics.is_object());
+  EXPECT_TRUE(t.verdict->metrics.empty());
+}
+
+TEST(DecodeTranscript, InvalidJsonLinesLandInMalformedWithoutStoppingTheRest) {
+  const std::string garbage = "{\"event\":\"progress\",\"step\":";  // truncated mid-write
+  const std::string bytes = encode_progress("before") + garbage + "\n" + "not json at all\n" +
+                            encode_progress("after") + encode_verdict(make_verdict(Outcome::pass, "ok"));
+  const HostTranscript t = decode_transcript(bytes);
+  EXPECT_EQ(t.progress, (std::vector<std::string>{"before", "after"}));
+  EXPECT_EQ(t.malformed, (std::vector<std::string>{garbage, "not json at all"}));
+  ASSERT_TRUE(t.verdict.has_value());
+  EXPECT_EQ(t.verdict->outcome, Outcome::pass);
+}
+
+TEST(DecodeTranscript, ValidJsonThatIsNotAProtocolMessageIsMalformed) {
+  const std::vector<std::string> lines = {
+      "42",
+      R"(["event","progress"])",
+      R"({"step":"no event key"})",
+      R"({"event":7,"step":"event is not a string"})",
+      R"({"event":"hello"})",
+      R"({"event":"progress"})",
+      R"({"event":"progress","step":3})",
+  };
+  std::string bytes;
+  for (const std::string& l : lines) bytes += l + "\n";
+  const HostTranscript t = decode_transcript(bytes);
+  EXPECT_EQ(t.malformed, lines);
+  EXPECT_TRUE(t.progress.empty());
+  EXPECT_FALSE(t.verdict.has_value());
+  EXPECT_FALSE(t.description.has_value());
+}
+
+TEST(DecodeTranscript, SecondVerdictIsMalformedAndNeverReplacesTheFirst) {
+  const std::string second = encode_verdict(make_verdict(Outcome::pass, "all good"));
+  const std::string bytes = encode_verdict(make_verdict(Outcome::fail, "first word")) + second;
+  const HostTranscript t = decode_transcript(bytes);
+  ASSERT_TRUE(t.verdict.has_value());
+  EXPECT_EQ(t.verdict->outcome, Outcome::fail);
+  EXPECT_EQ(t.verdict->summary, "first word");
+  ASSERT_EQ(t.malformed.size(), 1u);
+  EXPECT_EQ(t.malformed[0] + "\n", second);
+}
+
+TEST(DecodeTranscript, UnknownOutcomeIsRejectedAsMalformed) {
+  const std::string line = R"({"event":"verdict","outcome":"passed","summary":"close but no"})";
+  const HostTranscript t = decode_transcript(line + "\n");
+  EXPECT_FALSE(t.verdict.has_value());
+  EXPECT_EQ(t.malformed, std::vector<std::string>{line});
+}
+
+TEST(DecodeTranscript, VerdictWithoutSummaryOrWithNonStringOutcomeIsMalformed) {
+  const std::string no_summary = R"({"event":"verdict","outcome":"pass"})";
+  const std::string numeric_outcome = R"({"event":"verdict","outcome":0,"summary":"x"})";
+  const HostTranscript t = decode_transcript(no_summary + "\n" + numeric_outcome + "\n");
+  EXPECT_FALSE(t.verdict.has_value());
+  EXPECT_EQ(t.malformed, (std::vector<std::string>{no_summary, numeric_outcome}));
+}
+
+TEST(DecodeTranscript, ARejectedVerdictDoesNotBlockALaterValidOne) {
+  const std::string bad = R"({"event":"verdict","outcome":"bogus","summary":"x"})";
+  const HostTranscript t = decode_transcript(bad + "\n" + encode_verdict(make_verdict(Outcome::warn, "w")));
+  ASSERT_TRUE(t.verdict.has_value());
+  EXPECT_EQ(t.verdict->outcome, Outcome::warn);
+  EXPECT_EQ(t.malformed, std::vector<std::string>{bad});
+}
+
+TEST(DecodeTranscript, LastLineWithoutTrailingNewlineStillParses) {
+  std::string bytes = encode_progress("step one") + encode_verdict(make_verdict(Outcome::skip, "no exercise"));
+  ASSERT_EQ(bytes.back(), '\n');
+  bytes.pop_back();
+  const HostTranscript t = decode_transcript(bytes);
+  EXPECT_EQ(t.progress, std::vector<std::string>{"step one"});
+  ASSERT_TRUE(t.verdict.has_value());
+  EXPECT_EQ(t.verdict->outcome, Outcome::skip);
+  EXPECT_EQ(t.verdict->summary, "no exercise");
+  EXPECT_TRUE(t.malformed.empty());
+}
+
+TEST(DecodeTranscript, EmptyInputAndBlankLinesYieldNothing) {
+  const HostTranscript empty = decode_transcript("");
+  EXPECT_TRUE(empty.progress.empty());
+  EXPECT_FALSE(empty.verdict.has_value());
+  EXPECT_TRUE(empty.malformed.empty());
+
+  const HostTranscript blanks = decode_transcript("\n\n" + encode_progress("x") + "\n");
+  EXPECT_EQ(blanks.progress, std::vector<std::string>{"x"});
+  EXPECT_TRUE(blanks.malformed.empty());
+}
+
+TEST(DecodeTranscript, DescriptionIsKeptWithoutItsEventKeyAndOnlyOnce) {
+  ordered_json first = {{"kind", "extension"}, {"origin", "/x/m.so"}};
+  ordered_json second = {{"kind", "missing"}};
+  const HostTranscript t = decode_transcript(encode_description(first) + encode_description(second));
+  ASSERT_TRUE(t.description.has_value());
+  EXPECT_EQ(*t.description, first);
+  EXPECT_EQ(t.malformed.size(), 1u);
+}
+
+TEST(EncodeDecode, VerdictRoundTripsWithDetailsMetricsAndAwkwardText) {
+  HostVerdict v;
+  v.outcome = Outcome::crash;
+  v.summary = "line one\nline \"two\"\t{not json} \xc3\xa9";
+  v.details = {{"signal", "SIGABRT"}, {"backtrace", {"frame 0", "frame 1"}}, {"cycle", 2}};
+  v.metrics = {{"cycles_completed", 1}, {"blocks", -3.25}};
+  const std::string line = encode_verdict(v);
+  // One message is one line: an embedded newline must not split it.
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+
+  const HostTranscript t = decode_transcript(encode_progress("cycle 2 of 10: destroy") + line);
+  ASSERT_TRUE(t.verdict.has_value());
+  EXPECT_EQ(t.verdict->outcome, v.outcome);
+  EXPECT_EQ(t.verdict->summary, v.summary);
+  EXPECT_EQ(t.verdict->details, v.details);
+  EXPECT_EQ(t.verdict->metrics, v.metrics);
+  EXPECT_EQ(t.progress, std::vector<std::string>{"cycle 2 of 10: destroy"});
+  EXPECT_TRUE(t.malformed.empty());
+}
+
+TEST(EncodeDecode, EveryOutcomeRoundTrips) {
+  for (Outcome o : kAllOutcomes) {
+    const HostTranscript t = decode_transcript(encode_verdict(make_verdict(o, "s")));
+    ASSERT_TRUE(t.verdict.has_value()) << to_string(o);
+    EXPECT_EQ(t.verdict->outcome, o);
+  }
+}
+
+TEST(EncodeDecode, ProgressStepWithNewlineRoundTripsAsOneStep) {
+  const std::string line = encode_progress("two\nlines");
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  const HostTranscript t = decode_transcript(line);
+  EXPECT_EQ(t.progress, std::vector<std::string>{"two\nlines"});
+}
+
+TEST(EncodeDecode, InvalidUtf8FromTheModuleStillEncodesToValidJson) {
+  // Summaries can carry bytes from the module under test; encoding must never throw.
+  const std::string line = encode_progress(std::string("bad \xff\xfe bytes"));
+  const HostTranscript t = decode_transcript(line);
+  ASSERT_EQ(t.progress.size(), 1u);
+  EXPECT_TRUE(t.malformed.empty());
+  EXPECT_EQ(t.progress[0].rfind("bad ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace isocheck

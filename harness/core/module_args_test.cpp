@@ -1,0 +1,179 @@
+#include "core/module_args.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "core/usage_error.h"
+
+namespace isocheck {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "isocheck-module-args-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write_bytes(const fs::path& file, const std::string& bytes) {
+  std::ofstream out(file, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A file that starts with a complete, valid 64-bit ELF header of the given type.
+void write_elf_header(const fs::path& file, uint16_t type) {
+  Elf64_Ehdr h{};
+  std::memcpy(h.e_ident, ELFMAG, SELFMAG);
+  h.e_ident[EI_CLASS] = ELFCLASS64;
+  h.e_ident[EI_DATA] = ELFDATA2LSB;
+  h.e_ident[EI_VERSION] = EV_CURRENT;
+  h.e_type = type;
+  h.e_machine = EM_X86_64;
+  h.e_version = EV_CURRENT;
+  h.e_ehsize = sizeof h;
+  std::string bytes(reinterpret_cast<const char*>(&h), sizeof h);
+  bytes.append(256, '\0');
+  write_bytes(file, bytes);
+}
+
+// A shared object that is certainly on this machine: the one libm's cos() comes from.
+fs::path real_shared_object() {
+  Dl_info info{};
+  double (*cos_fn)(double) = &::cos;
+  if (::dladdr(reinterpret_cast<void*>(cos_fn), &info) == 0 || info.dli_fname == nullptr) return {};
+  return fs::canonical(info.dli_fname);
+}
+
+// The UsageError message of normalise_module_arg(arg), or "" when it did not throw one.
+std::string usage_error_of(const std::string& arg) {
+  try {
+    normalise_module_arg(arg);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(NormaliseModuleArg, PlainAndDottedNamesAreAcceptedAsGiven) {
+  EXPECT_EQ(normalise_module_arg("json"), "json");
+  EXPECT_EQ(normalise_module_arg("_json"), "_json");
+  EXPECT_EQ(normalise_module_arg("mypkg._speedups"), "mypkg._speedups");
+  EXPECT_EQ(normalise_module_arg("a.b2.c_3"), "a.b2.c_3");
+}
+
+TEST(NormaliseModuleArg, BadNamesAreUsageErrors) {
+  for (const char* bad : {"1abc", "a..b", "", "a-b", ".a", "a.", "a.1b", "a b", "a/b"}) {
+    EXPECT_THROW(normalise_module_arg(bad), UsageError) << '"' << bad << '"';
+  }
+}
+
+TEST(NormaliseModuleArg, BadNameMessageQuotesTheArgument) {
+  EXPECT_THAT(usage_error_of("a-b"), HasSubstr("a-b"));
+}
+
+TEST(NormaliseModuleArg, BadNameBeforeTheFileIsAUsageError) {
+  const fs::path so = real_shared_object();
+  ASSERT_FALSE(so.empty());
+  EXPECT_THROW(normalise_module_arg("9lives=" + so.string()), UsageError);
+  EXPECT_THROW(normalise_module_arg("=" + so.string()), UsageError);
+}
+
+TEST(NormaliseModuleArg, MissingFileIsAUsageErrorNamingTheFile) {
+  TempDir dir;
+  const fs::path missing = dir.path() / "nope.so";
+  const std::string message = usage_error_of("m=" + missing.string());
+  EXPECT_THAT(message, HasSubstr(missing.string()));
+  EXPECT_THAT(message, HasSubstr("does not exist"));
+}
+
+TEST(NormaliseModuleArg, TextFileIsNotASharedObject) {
+  TempDir dir;
+  const fs::path text = dir.path() / "readme.so";
+  write_bytes(text, "this is plainly not an ELF file, but it is long enough to hold a header......\n");
+  const std::string message = usage_error_of("m=" + text.string());
+  EXPECT_THAT(message, HasSubstr(text.string()));
+  EXPECT_THAT(message, HasSubstr("not a shared object"));
+}
+
+TEST(NormaliseModuleArg, TruncatedElfHeaderIsNotASharedObject) {
+  TempDir dir;
+  const fs::path stub = dir.path() / "stub.so";
+  write_bytes(stub, std::string(ELFMAG, SELFMAG));
+  EXPECT_THAT(usage_error_of("m=" + stub.string()), HasSubstr(stub.string()));
+}
+
+TEST(NormaliseModuleArg, ElfExecutableIsNotASharedObject) {
+  TempDir dir;
+  const fs::path exec = dir.path() / "prog.so";
+  write_elf_header(exec, ET_EXEC);
+  const std::string message = usage_error_of("m=" + exec.string());
+  EXPECT_THAT(message, HasSubstr(exec.string()));
+  EXPECT_THAT(message, HasSubstr("not a shared object"));
+}
+
+TEST(NormaliseModuleArg, ElfRelocatableObjectIsNotASharedObject) {
+  TempDir dir;
+  const fs::path obj = dir.path() / "m.o";
+  write_elf_header(obj, ET_REL);
+  EXPECT_THAT(usage_error_of("m=" + obj.string()), HasSubstr(obj.string()));
+}
+
+TEST(NormaliseModuleArg, HeaderOfTypeDynIsAccepted) {
+  TempDir dir;
+  const fs::path dyn = dir.path() / "m.so";
+  write_elf_header(dyn, ET_DYN);
+  EXPECT_EQ(normalise_module_arg("m=" + dyn.string()), "m=" + dyn.string());
+}
+
+TEST(NormaliseModuleArg, RealSharedObjectIsAcceptedWithItsAbsolutePath) {
+  const fs::path so = real_shared_object();
+  ASSERT_FALSE(so.empty());
+  ASSERT_TRUE(so.is_absolute());
+  EXPECT_EQ(normalise_module_arg("pkg.fast=" + so.string()), "pkg.fast=" + so.string());
+}
+
+TEST(NormaliseModuleArg, RelativeFileIsMadeAbsoluteAndNormal) {
+  const fs::path so = real_shared_object();
+  ASSERT_FALSE(so.empty());
+  TempDir dir;
+  fs::create_directory(dir.path() / "lib");
+  fs::copy_file(so, dir.path() / "lib" / "libfast.so");
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.path());
+  std::string result, error;
+  try {
+    result = normalise_module_arg("fast=lib/../lib/./libfast.so");
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  fs::current_path(before);
+  EXPECT_EQ(error, "");
+  // getcwd() reports the directory with symlinks resolved.
+  EXPECT_EQ(result, "fast=" + (fs::canonical(dir.path()) / "lib" / "libfast.so").string());
+}
+
+}  // namespace
+}  // namespace isocheck

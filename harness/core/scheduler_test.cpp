@@ -1,0 +1,346 @@
+#include "core/scheduler.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace isocheck {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+
+std::string arg_after(const std::vector<std::string>& args, const std::string& flag) {
+  auto it = std::find(args.begin(), args.end(), flag);
+  return it == args.end() || it + 1 == args.end() ? "" : *(it + 1);
+}
+
+HostVerdict make_verdict(Outcome outcome, std::string summary) {
+  HostVerdict v;
+  v.outcome = outcome;
+  v.summary = std::move(summary);
+  return v;
+}
+
+HostRun finished_with(const HostVerdict& v) {
+  HostRun run;
+  run.started = true;
+  run.protocol = encode_progress("working") + encode_verdict(v);
+  return run;
+}
+
+// Answers each invocation with `respond`, counting how many runs are in flight at once.
+class FakeExecutor final : public HostExecutor {
+ public:
+  explicit FakeExecutor(std::function<HostRun(const HostInvocation&)> respond,
+                        std::chrono::milliseconds hold = 0ms)
+      : respond_(std::move(respond)), hold_(hold) {}
+
+  HostRun run(const HostInvocation& invocation) override {
+    const int now = ++in_flight_;
+    int seen = max_in_flight_.load();
+    while (now > seen && !max_in_flight_.compare_exchange_weak(seen, now)) {
+    }
+    if (hold_ > 0ms) std::this_thread::sleep_for(hold_);
+    HostRun result = respond_(invocation);
+    {
+      std::lock_guard lock(mutex_);
+      invocations_.push_back(invocation);
+    }
+    --in_flight_;
+    return result;
+  }
+
+  int max_in_flight() const { return max_in_flight_.load(); }
+  std::vector<HostInvocation> invocations() const {
+    std::lock_guard lock(mutex_);
+    return invocations_;
+  }
+
+ private:
+  std::function<HostRun(const HostInvocation&)> respond_;
+  std::chrono::milliseconds hold_;
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> max_in_flight_{0};
+  mutable std::mutex mutex_;
+  std::vector<HostInvocation> invocations_;
+};
+
+// What a module named after its behaviour makes a host do.
+HostRun behave_by_module_name(const HostInvocation& inv) {
+  const std::string module = arg_after(inv.args, "--module");
+  HostRun run;
+  run.started = true;
+  run.duration_ms = 10;
+  if (module == "segv") {
+    run.protocol = encode_progress("import");
+    run.signaled = true;
+    run.signal = SIGSEGV;
+  } else if (module == "hang") {
+    run.protocol = encode_progress("exercise");
+    run.timed_out = true;
+    run.signaled = true;
+    run.signal = SIGKILL;
+  } else if (module == "nostart") {
+    run.started = false;
+    run.start_error = "exec failed";
+  } else if (module == "silent") {
+    run.exit_code = 0;  // no verdict at all
+  } else {
+    run = finished_with(make_verdict(Outcome::pass, "fine"));
+    run.duration_ms = 10;
+  }
+  return run;
+}
+
+PlannedRun planned_run(const std::string& module, const std::string& check, const std::string& config,
+                       const std::string& variant = "") {
+  PlannedRun r;
+  r.variant = variant;
+  r.invocation.executable = "/fake/host";
+  r.invocation.timeout = 2s;
+  r.invocation.args = {"cell", "--module", module, "--check", check, "--config", config};
+  if (!variant.empty()) {
+    r.invocation.args.push_back("--variant");
+    r.invocation.args.push_back(variant);
+  }
+  return r;
+}
+
+PlannedCell planned_cell(const std::string& module, const std::string& check, const std::string& config) {
+  PlannedCell c;
+  c.key = CellKey{module, "3.12.1", config, check};
+  c.repro = "isocheck run " + module + " --check " + check + " --config " + config;
+  c.runs.push_back(planned_run(module, check, config));
+  return c;
+}
+
+std::set<CellKey> keys_of(const std::vector<CellResult>& results) {
+  std::set<CellKey> keys;
+  for (const auto& r : results) keys.insert(r.key);
+  return keys;
+}
+
+std::set<CellKey> keys_of(const std::vector<PlannedCell>& cells) {
+  std::set<CellKey> keys;
+  for (const auto& c : cells) keys.insert(c.key);
+  return keys;
+}
+
+TEST(RunCells, EveryPlannedCellYieldsExactlyOneResultWhateverItsHostDid) {
+  std::vector<PlannedCell> cells;
+  for (const char* module : {"ok", "segv", "hang", "nostart", "silent"}) {
+    for (const char* config : {"legacy", "isolated"}) cells.push_back(planned_cell(module, "cycles", config));
+  }
+  FakeExecutor executor(behave_by_module_name);
+  const auto results = run_cells(cells, executor, 3, nullptr);
+
+  ASSERT_EQ(results.size(), cells.size());
+  EXPECT_EQ(keys_of(results), keys_of(cells));
+  const std::map<std::string, Outcome> expected = {{"ok", Outcome::pass},
+                                                   {"segv", Outcome::crash},
+                                                   {"hang", Outcome::timeout},
+                                                   {"nostart", Outcome::error},
+                                                   {"silent", Outcome::crash}};
+  for (const CellResult& r : results) {
+    EXPECT_EQ(r.outcome, expected.at(r.key.module)) << r.key.module << " " << r.key.config << ": " << r.summary;
+  }
+  EXPECT_EQ(executor.invocations().size(), cells.size());
+}
+
+TEST(RunCells, ResultCarriesTheCellKeyReproAndTheClassifiedEvidence) {
+  const std::vector<PlannedCell> cells = {planned_cell("segv", "import", "isolated")};
+  FakeExecutor executor(behave_by_module_name);
+  const auto results = run_cells(cells, executor, 1, nullptr);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].key, cells[0].key);
+  EXPECT_EQ(results[0].repro, cells[0].repro);
+  EXPECT_EQ(results[0].outcome, Outcome::crash);
+  EXPECT_EQ(results[0].details.value("signal", ""), "SIGSEGV");
+  EXPECT_DOUBLE_EQ(results[0].duration_ms, 10);
+}
+
+TEST(RunCells, TimeoutOfTheInvocationIsUsedToClassify) {
+  std::vector<PlannedCell> cells = {planned_cell("hang", "import", "main")};
+  cells[0].runs[0].invocation.timeout = 7s;
+  FakeExecutor executor(behave_by_module_name);
+  const auto results = run_cells(cells, executor, 1, nullptr);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].outcome, Outcome::timeout);
+  EXPECT_THAT(results[0].summary, HasSubstr("7 s"));
+}
+
+TEST(RunCells, PresetCellsCompleteWithoutRunningAnything) {
+  std::vector<PlannedCell> cells;
+  for (const char* config : {"main", "legacy", "isolated"}) {
+    PlannedCell c;
+    c.key = CellKey{"absent", "3.13.0", config, "import"};
+    c.repro = "r";
+    c.preset = make_verdict(Outcome::error, "absent is not importable by Python 3.13.0");
+    cells.push_back(c);
+  }
+  FakeExecutor executor(behave_by_module_name);
+  std::atomic<int> callbacks{0};
+  const auto results = run_cells(cells, executor, 2, [&](const CellResult&, size_t, size_t) { ++callbacks; });
+  EXPECT_TRUE(executor.invocations().empty());
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(keys_of(results), keys_of(cells));
+  for (const CellResult& r : results) {
+    EXPECT_EQ(r.outcome, Outcome::error);
+    EXPECT_EQ(r.summary, "absent is not importable by Python 3.13.0");
+    EXPECT_EQ(r.repro, "r");
+  }
+  EXPECT_EQ(callbacks.load(), 3);
+}
+
+TEST(RunCells, PresetAndRunnableCellsMixWithoutLosingAny) {
+  std::vector<PlannedCell> cells = {planned_cell("ok", "import", "main")};
+  PlannedCell preset;
+  preset.key = CellKey{"gone", "3.12.1", "main", "import"};
+  preset.preset = make_verdict(Outcome::error, "missing");
+  cells.push_back(preset);
+  cells.push_back(planned_cell("ok", "import", "legacy"));
+  FakeExecutor executor(behave_by_module_name);
+  const auto results = run_cells(cells, executor, 2, nullptr);
+  EXPECT_EQ(keys_of(results), keys_of(cells));
+  EXPECT_EQ(results.size(), 3u);
+  EXPECT_EQ(executor.invocations().size(), 2u);
+}
+
+TEST(RunCells, VariantsOfOneCellAreRunSeparatelyAndMergedIntoOneResult) {
+  PlannedCell cell;
+  cell.key = CellKey{"m", "3.12.1", "isolated", "teardown"};
+  cell.repro = "repro";
+  for (const char* v : {"lifo", "fifo", "middle", "finalize"}) cell.runs.push_back(planned_run("m", "teardown", "isolated", v));
+
+  FakeExecutor executor([](const HostInvocation& inv) {
+    HostRun run;
+    run.started = true;
+    run.duration_ms = 5;
+    if (arg_after(inv.args, "--variant") == "fifo") {
+      run.signaled = true;
+      run.signal = SIGABRT;
+    } else {
+      run.protocol = encode_verdict(make_verdict(Outcome::pass, "ok"));
+    }
+    return run;
+  });
+  const auto results = run_cells({cell}, executor, 4, nullptr);
+
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(executor.invocations().size(), 4u);
+  const CellResult& r = results[0];
+  EXPECT_EQ(r.outcome, Outcome::crash);
+  EXPECT_THAT(r.summary, HasSubstr("fifo"));
+  EXPECT_THAT(r.summary, HasSubstr("SIGABRT"));
+  ASSERT_TRUE(r.details.contains("variants"));
+  EXPECT_EQ(r.details["variants"].size(), 4u);
+  for (const char* v : {"lifo", "middle", "finalize"}) EXPECT_EQ(r.details["variants"][v]["outcome"], "pass") << v;
+  EXPECT_EQ(r.details["variants"]["fifo"]["outcome"], "crash");
+  // The cell took as long as its runs together.
+  EXPECT_DOUBLE_EQ(r.duration_ms, 20);
+}
+
+std::vector<PlannedCell> many_cells(int n) {
+  std::vector<PlannedCell> cells;
+  for (int i = 0; i < n; ++i) cells.push_back(planned_cell("ok" + std::to_string(i), "import", "main"));
+  return cells;
+}
+
+HostRun pass_run(const HostInvocation&) { return finished_with(make_verdict(Outcome::pass, "fine")); }
+
+TEST(RunCells, OneJobRunsOneHostAtATime) {
+  FakeExecutor executor(pass_run, 5ms);
+  const auto results = run_cells(many_cells(6), executor, 1, nullptr);
+  EXPECT_EQ(results.size(), 6u);
+  EXPECT_EQ(executor.max_in_flight(), 1);
+}
+
+TEST(RunCells, TwoJobsRunTwoHostsAtOnceButNeverMore) {
+  FakeExecutor executor(pass_run, 30ms);
+  const auto results = run_cells(many_cells(8), executor, 2, nullptr);
+  EXPECT_EQ(results.size(), 8u);
+  EXPECT_EQ(executor.max_in_flight(), 2);
+}
+
+TEST(RunCells, NeverMoreHostsThanJobs) {
+  FakeExecutor executor(pass_run, 10ms);
+  const auto results = run_cells(many_cells(20), executor, 3, nullptr);
+  EXPECT_EQ(results.size(), 20u);
+  EXPECT_LE(executor.max_in_flight(), 3);
+  EXPECT_GE(executor.max_in_flight(), 2);
+}
+
+TEST(RunCells, VariantsOfOneCellAlsoRunInParallel) {
+  PlannedCell cell;
+  cell.key = CellKey{"m", "3.12.1", "legacy", "teardown"};
+  for (const char* v : {"lifo", "fifo", "middle", "finalize"}) cell.runs.push_back(planned_run("m", "teardown", "legacy", v));
+  FakeExecutor executor(pass_run, 30ms);
+  const auto results = run_cells({cell}, executor, 4, nullptr);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_GE(executor.max_in_flight(), 2);
+  EXPECT_LE(executor.max_in_flight(), 4);
+}
+
+TEST(RunCells, NonPositiveJobsStillRunsEveryCell) {
+  FakeExecutor executor(pass_run);
+  EXPECT_EQ(run_cells(many_cells(3), executor, 0, nullptr).size(), 3u);
+  EXPECT_EQ(executor.max_in_flight(), 1);
+}
+
+TEST(RunCells, OnDoneIsCalledOncePerCellCountingOneToTotal) {
+  std::vector<PlannedCell> cells = many_cells(7);
+  PlannedCell preset;
+  preset.key = CellKey{"gone", "3.12.1", "main", "import"};
+  preset.preset = make_verdict(Outcome::error, "missing");
+  cells.push_back(preset);
+  cells.push_back(planned_cell("segv", "import", "main"));
+
+  FakeExecutor executor(behave_by_module_name, 2ms);
+  std::mutex mutex;
+  std::vector<size_t> dones;
+  std::vector<size_t> totals;
+  std::vector<CellKey> reported;
+  std::atomic<int> concurrent_callbacks{0};
+  std::atomic<int> max_concurrent_callbacks{0};
+  const auto results = run_cells(cells, executor, 3, [&](const CellResult& r, size_t done, size_t total) {
+    const int now = ++concurrent_callbacks;
+    max_concurrent_callbacks = std::max(max_concurrent_callbacks.load(), now);
+    std::this_thread::sleep_for(1ms);
+    {
+      std::lock_guard lock(mutex);
+      dones.push_back(done);
+      totals.push_back(total);
+      reported.push_back(r.key);
+    }
+    --concurrent_callbacks;
+  });
+
+  std::vector<size_t> expected_dones(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) expected_dones[i] = i + 1;
+  EXPECT_EQ(dones, expected_dones);
+  EXPECT_EQ(totals, std::vector<size_t>(cells.size(), cells.size()));
+  EXPECT_EQ(std::set<CellKey>(reported.begin(), reported.end()), keys_of(cells));
+  EXPECT_EQ(reported.size(), cells.size());
+  EXPECT_EQ(max_concurrent_callbacks.load(), 1) << "on_done must be serialised";
+  EXPECT_EQ(results.size(), cells.size());
+}
+
+TEST(RunCells, NoCellsNoResultsNoCallbacks) {
+  FakeExecutor executor(pass_run);
+  int callbacks = 0;
+  EXPECT_TRUE(run_cells({}, executor, 4, [&](const CellResult&, size_t, size_t) { ++callbacks; }).empty());
+  EXPECT_EQ(callbacks, 0);
+  EXPECT_TRUE(executor.invocations().empty());
+}
+
+}  // namespace
+}  // namespace isocheck
