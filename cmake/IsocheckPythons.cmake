@@ -8,7 +8,7 @@
 #
 # Each accepted interpreter is described by running it once with a small probe and
 # yields, for minor version V (e.g. 3.12), the cache-free variables
-#   ISOCHECK_PY_<V>_{EXECUTABLE,VERSION,INCLUDE_DIR,LIBRARY,EXT_SUFFIX,DEBUG}
+#   ISOCHECK_PY_<V>_{EXECUTABLE,VERSION,INCLUDE_DIR,LIBRARY,EXT_SUFFIX,DEBUG,DYNLOAD}
 # and V is appended to ISOCHECK_PYTHON_VERSIONS.
 
 set(ISOCHECK_PYTHONS "" CACHE STRING "Extra CPython executables to build hosts for (;-list)")
@@ -28,6 +28,7 @@ print("SHARED=" + str(v("Py_ENABLE_SHARED") or 0))
 print("EXT_SUFFIX=" + (v("EXT_SUFFIX") or ""))
 print("DEBUG=" + ("1" if hasattr(sys, "gettotalrefcount") else "0"))
 print("EXECUTABLE=" + sys.executable)
+print("DYNLOAD=" + (v("DESTSHARED") or ""))
 ]=])
 
 function(_isocheck_describe_python exe out_ok)
@@ -85,7 +86,7 @@ function(isocheck_discover_pythons)
       continue()
     endif()
     list(APPEND versions "${_py_MINOR}")
-    foreach(key VERSION INCLUDE_DIR LIBRARY EXT_SUFFIX DEBUG)
+    foreach(key VERSION INCLUDE_DIR LIBRARY EXT_SUFFIX DEBUG DYNLOAD)
       set(ISOCHECK_PY_${_py_MINOR}_${key} "${_py_${key}}" PARENT_SCOPE)
     endforeach()
     # Keep the path the user (or PATH) named, not sys.executable: a venv's python reports
