@@ -55,11 +55,17 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout) 
     if (run.exit_code != 0) v.details["exit_code"] = run.exit_code;
   }
   if (!t.hints.empty() && (v.outcome == Outcome::crash || v.outcome == Outcome::timeout)) {
-    v.summary += " (" + t.hints.front() + ")";
     v.details["hints"] = t.hints;
   }
   attach_evidence(v, run, t);
   return v;
+}
+
+void append_hint(HostVerdict& verdict) {
+  const auto& hints = verdict.details.find("hints");
+  if (hints == verdict.details.end() || !hints->is_array() || hints->empty()) return;
+  if (verdict.outcome != Outcome::crash && verdict.outcome != Outcome::timeout) return;
+  verdict.summary += " (" + hints->front().get<std::string>() + ")";
 }
 
 HostVerdict merge_variants(const std::vector<std::pair<std::string, HostVerdict>>& variants) {

@@ -24,6 +24,10 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout);
 // Combines the verdicts of a check's variants (each run in its own process) into one cell:
 // the worst outcome wins, the summary names the variants that produced it, and every
 // variant's verdict stays in details.variants.
+// Adds the host's explanation (details.hints) to the summary of a crash or timeout, once per
+// cell, after variants are merged.
+void append_hint(HostVerdict& verdict);
+
 HostVerdict merge_variants(const std::vector<std::pair<std::string, HostVerdict>>& variants);
 
 }  // namespace isocheck

@@ -20,7 +20,7 @@ std::string shell_quote(const std::string& word) {
 
 std::string repro_command(const RunOptions& options, const PythonTarget& python,
                           const std::string& module, const std::string& check, const std::string& config) {
-  std::vector<std::string> words = {"isocheck", "run", module, "--python", python.minor,
+  std::vector<std::string> words = {options.program, "run", module, "--python", python.minor,
                                     "--check", check};
   if (config != kNoConfig) {
     words.push_back("--config");

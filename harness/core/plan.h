@@ -24,6 +24,7 @@ struct RunOptions {
   std::string exercise;              // absolute exercise file, or empty
   int cycles = 10;
   std::chrono::milliseconds timeout{60000};
+  std::string program = "isocheck";  // how repro commands invoke the driver
 };
 
 // Where a module was found under one Python (from the host's `describe`).

@@ -45,7 +45,8 @@ std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExe
   results.reserve(cells.size());
   std::mutex mutex;
   auto complete = [&](size_t c) {  // called with `mutex` held
-    const HostVerdict verdict = cells[c].preset ? *cells[c].preset : merge_variants(verdicts[c]);
+    HostVerdict verdict = cells[c].preset ? *cells[c].preset : merge_variants(verdicts[c]);
+    append_hint(verdict);
     results.push_back(make_result(cells[c], verdict, durations[c]));
     if (on_done) on_done(results.back(), results.size(), cells.size());
   };

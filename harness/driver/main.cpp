@@ -30,6 +30,24 @@ fs::path default_manifest() {
   return (ec ? fs::path(".") : self.parent_path()) / "isocheck-hosts.json";
 }
 
+// The driver as a user can type it: "isocheck" when that is what PATH finds, else the
+// absolute path, so that every repro command runs as printed.
+std::string program_for_repro() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "isocheck";
+  if (const char* path = std::getenv("PATH")) {
+    std::string_view dirs(path);
+    while (!dirs.empty()) {
+      const size_t colon = dirs.find(':');
+      const fs::path candidate = fs::path(dirs.substr(0, colon)) / "isocheck";
+      if (fs::equivalent(candidate, self, ec)) return "isocheck";
+      dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+    }
+  }
+  return self.string();
+}
+
 std::vector<std::string> split_commas(const std::string& text) {
   std::vector<std::string> parts;
   size_t start = 0;
@@ -128,6 +146,7 @@ int main(int argc, char** argv) {
     request.options.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
     if (!json.empty()) request.json_report = json;
     request.host_manifest = default_manifest();
+    request.options.program = program_for_repro();
     request.color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
     ProcessExecutor executor;
     return run_command(std::move(request), executor, std::cout, std::cerr);
