@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# isocheck's one entry point (spec/cli.md):
+#   ./run.sh              install what is missing, build, run the default job
+#   ./run.sh test         same set-up, then the whole test suite (CTest)
+#   ./run.sh run ARGS...  same set-up, then `isocheck run ARGS...`
+#   ./run.sh ARGS...      same set-up, then `isocheck ARGS...`
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_DIR=${ISOCHECK_BUILD_DIR:-build}
+# Debian packages the build and the tests need. CPython 3.12+ itself is not installed here:
+# the hosts are built for whatever embeddable CPythons the machine has (PATH, pyenv,
+# -DISOCHECK_PYTHONS=...).
+PACKAGES=(cmake ninja-build g++ pkg-config libboost1.81-dev nlohmann-json3-dev libcli11-dev
+          libfmt-dev libgtest-dev libgmock-dev)
+
+log() { printf 'run.sh: %s\n' "$*" >&2; }
+
+install_missing_packages() {
+  local missing=()
+  for pkg in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+build() {
+  local werror=OFF
+  [ -n "${CI:-}" ] && werror=ON
+  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DISOCHECK_WERROR="$werror" >&2
+  fi
+  cmake --build "$BUILD_DIR" >&2
+}
+
+# Until the stdlib survey exists, the default job checks the bundled fixtures (targets/).
+default_job() {
+  mkdir -p reports/out
+  local fixtures=()
+  for src in targets/*.c; do fixtures+=("$(basename "$src" .c)"); done
+  "$BUILD_DIR/bin/isocheck" run "${fixtures[@]}" --path "$BUILD_DIR/targets" \
+    --exercise targets/exercise_bump.py --timeout 5 --json reports/out/targets.json
+}
+
+install_missing_packages
+build
+case "${1:-}" in
+  "") default_job ;;
+  test) ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 1800 ;;
+  *) exec "$BUILD_DIR/bin/isocheck" "$@" ;;
+esac
