@@ -35,11 +35,19 @@ std::string paint(std::string_view text, Outcome o, bool color, size_t width) {
 // Summaries carry text from the module under test: never let it move the cursor or recolour.
 std::string printable(std::string_view text) {
   std::string out;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') out += "\\n";
-    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\x{:02x}", u);
-    else out += c;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto u = static_cast<unsigned char>(text[i]);
+    const auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+    if (text[i] == '\n') {
+      out += "\\n";
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else if (u == 0xc2 && next >= 0x80 && next <= 0x9f) {
+      out += fmt::format("\\u{:04x}", next);  // C1 controls (U+0080..U+009F; U+009B is CSI)
+      ++i;
+    } else {
+      out += text[i];
+    }
   }
   return out;
 }

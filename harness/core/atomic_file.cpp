@@ -36,12 +36,16 @@ void write_file_atomically(const fs::path& path, std::string_view content) {
     ok = n > 0;
     if (ok) content.remove_prefix(static_cast<size_t>(n));
   }
-  const int saved = errno;
   ok = ok && ::fchmod(fd, 0644) == 0 && ::fsync(fd) == 0;
+  int error = ok ? 0 : errno;
   ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    error = errno;
+  }
+  if (!ok) {
     ::unlink(tmp.c_str());
-    throw std::runtime_error(fmt::format("cannot write {}: {}", path.string(), std::strerror(ok ? errno : saved)));
+    throw std::runtime_error(fmt::format("cannot write {}: {}", path.string(), std::strerror(error)));
   }
 }
 

@@ -50,9 +50,15 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout) 
     v.outcome = Outcome::crash;
     v.summary = fmt::format("the process exited with status {} without a verdict, {}", run.exit_code, where(t));
     v.details["exit_code"] = run.exit_code;
+  } else if (run.exit_code != 0) {
+    // The host exits 0 after its verdict; anything else happened during process teardown
+    // (an atexit handler, a C destructor of the module) and is the module's doing.
+    v.outcome = Outcome::crash;
+    v.summary = fmt::format("the process exited with status {} after the check finished ({}: {})",
+                            run.exit_code, to_string(t.verdict->outcome), t.verdict->summary);
+    v.details["exit_code"] = run.exit_code;
   } else {
     v = *t.verdict;
-    if (run.exit_code != 0) v.details["exit_code"] = run.exit_code;
   }
   if (!t.hints.empty() && (v.outcome == Outcome::crash || v.outcome == Outcome::timeout)) {
     v.details["hints"] = t.hints;

@@ -138,6 +138,18 @@ TEST(Classify, VerdictWithExitZeroIsTakenAsIs) {
   EXPECT_FALSE(v.details.contains("signal"));
 }
 
+TEST(Classify, NonZeroExitAfterAPassVerdictIsACrashThatQuotesTheVerdict) {
+  // The host exits 0 after answering; exit(3) from an atexit handler of the module is the
+  // module dying during teardown, not a pass.
+  HostRun run = started_run(encode_verdict(make_verdict(Outcome::pass, "imports in the main config")));
+  run.exit_code = 3;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::crash);
+  EXPECT_THAT(v.summary, HasSubstr("status 3"));
+  EXPECT_THAT(v.summary, HasSubstr("pass: imports in the main config"));
+  EXPECT_EQ(v.details["exit_code"], 3);
+}
+
 TEST(Classify, LastProgressStepIsKeptInDetails) {
   HostRun run = started_run(encode_progress("first") + encode_progress("second") + encode_progress("third"));
   run.signaled = true;
@@ -165,6 +177,68 @@ TEST(Classify, TailsAreAlsoKeptWhenTheHostSentAVerdict) {
   const HostVerdict v = classify_run(run, 60s);
   EXPECT_EQ(v.outcome, Outcome::fail);
   EXPECT_EQ(v.details.value("stderr_tail", ""), "warning from the module\n");
+}
+
+TEST(Classify, HostHintsOfACrashAreKeptInDetailsButNotYetInTheSummary) {
+  HostRun run = started_run(encode_progress("import") + encode_hint("first hint") + encode_hint("second hint"));
+  run.signaled = true;
+  run.signal = SIGSEGV;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::crash);
+  ASSERT_TRUE(v.details.contains("hints"));
+  EXPECT_EQ(v.details["hints"], nlohmann::ordered_json::array({"first hint", "second hint"}));
+  // append_hint adds it once per cell, after variants are merged.
+  EXPECT_THAT(v.summary, ::testing::Not(HasSubstr("first hint")));
+}
+
+TEST(Classify, HostHintsOfATimeoutAreKept) {
+  HostRun run = started_run(encode_hint("it waits for the GIL"));
+  run.timed_out = true;
+  run.signaled = true;
+  run.signal = SIGKILL;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::timeout);
+  EXPECT_EQ(v.details["hints"], nlohmann::ordered_json::array({"it waits for the GIL"}));
+}
+
+TEST(Classify, HintsAreDroppedWhenNothingCrashed) {
+  HostRun run = started_run(encode_hint("a crash may follow") + encode_verdict(make_verdict(Outcome::pass, "ok")));
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::pass);
+  EXPECT_FALSE(v.details.contains("hints"));
+  EXPECT_EQ(v.summary, "ok");
+}
+
+// ---- append_hint ----
+
+TEST(AppendHint, FirstHintIsAddedToACrashSummary) {
+  HostVerdict v = make_verdict(Outcome::crash, "SIGSEGV during \"import\"");
+  v.details["hints"] = {"single-phase init", "other"};
+  append_hint(v);
+  EXPECT_EQ(v.summary, "SIGSEGV during \"import\" (single-phase init)");
+}
+
+TEST(AppendHint, FirstHintIsAddedToATimeoutSummary) {
+  HostVerdict v = make_verdict(Outcome::timeout, "no result after 60 s");
+  v.details["hints"] = {"deadlock"};
+  append_hint(v);
+  EXPECT_EQ(v.summary, "no result after 60 s (deadlock)");
+}
+
+TEST(AppendHint, OtherOutcomesAndVerdictsWithoutHintsAreLeftAlone) {
+  for (Outcome o : {Outcome::pass, Outcome::fail, Outcome::error, Outcome::unsupported, Outcome::skip, Outcome::warn}) {
+    HostVerdict v = make_verdict(o, "s");
+    v.details["hints"] = {"h"};
+    append_hint(v);
+    EXPECT_EQ(v.summary, "s") << to_string(o);
+  }
+  HostVerdict none = make_verdict(Outcome::crash, "s");
+  append_hint(none);
+  EXPECT_EQ(none.summary, "s");
+  HostVerdict empty = make_verdict(Outcome::crash, "s");
+  empty.details["hints"] = nlohmann::ordered_json::array();
+  append_hint(empty);
+  EXPECT_EQ(empty.summary, "s");
 }
 
 // ---- merge_variants ----

@@ -145,6 +145,22 @@ TEST(DecodeTranscript, DescriptionIsKeptWithoutItsEventKeyAndOnlyOnce) {
   EXPECT_EQ(t.malformed.size(), 1u);
 }
 
+TEST(DecodeTranscript, HintsAreCollectedInOrderApartFromProgress) {
+  const HostTranscript t = decode_transcript(encode_progress("import") + encode_hint("single-phase init on 3.12") +
+                                             encode_hint("second hint") + encode_progress("exercise"));
+  EXPECT_EQ(t.hints, (std::vector<std::string>{"single-phase init on 3.12", "second hint"}));
+  EXPECT_EQ(t.progress, (std::vector<std::string>{"import", "exercise"}));
+  EXPECT_TRUE(t.malformed.empty());
+}
+
+TEST(DecodeTranscript, HintWithoutTextIsMalformed) {
+  const std::string no_text = R"({"event":"hint"})";
+  const std::string numeric = R"({"event":"hint","text":5})";
+  const HostTranscript t = decode_transcript(no_text + "\n" + numeric + "\n");
+  EXPECT_TRUE(t.hints.empty());
+  EXPECT_EQ(t.malformed, (std::vector<std::string>{no_text, numeric}));
+}
+
 TEST(EncodeDecode, VerdictRoundTripsWithDetailsMetricsAndAwkwardText) {
   HostVerdict v;
   v.outcome = Outcome::crash;

@@ -19,6 +19,7 @@ struct PythonTarget {
   std::string executable;  // the interpreter whose sys.path the host reproduces
   std::string host;        // absolute path of isocheck-host-X.Y
   bool debug_build = false;
+  std::string requested_as;  // the --python value that chose it (an executable path); empty: the minor
 };
 
 // One (module, python, config, check). `config` is "main", "legacy", "isolated" or "-".

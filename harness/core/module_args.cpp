@@ -57,6 +57,7 @@ std::string normalise_module_arg(const std::string& arg) {
     throw UsageError(fmt::format("{}: not a module name (expected NAME or NAME=FILE.so)", arg));
   }
   if (eq == std::string::npos) return arg;
+  if (eq + 1 == arg.size()) throw UsageError(fmt::format("{}: no file after '=' (expected NAME=FILE.so)", arg));
   const fs::path file = fs::absolute(arg.substr(eq + 1));
   require_shared_object(arg, file);
   return name + "=" + file.lexically_normal().string();

@@ -101,6 +101,12 @@ TEST(NormaliseModuleArg, BadNameBeforeTheFileIsAUsageError) {
   EXPECT_THROW(normalise_module_arg("=" + so.string()), UsageError);
 }
 
+TEST(NormaliseModuleArg, EmptyFileAfterTheEqualsSignIsAUsageError) {
+  // `isocheck run m=` must exit 2 with a one-line message (spec/cli.md), not escape as a
+  // std::filesystem::filesystem_error ("internal error", exit 70).
+  EXPECT_THROW(normalise_module_arg("m="), UsageError);
+}
+
 TEST(NormaliseModuleArg, MissingFileIsAUsageErrorNamingTheFile) {
   TempDir dir;
   const fs::path missing = dir.path() / "nope.so";

@@ -20,7 +20,9 @@ std::string shell_quote(const std::string& word) {
 
 std::string repro_command(const RunOptions& options, const PythonTarget& python,
                           const std::string& module, const std::string& check, const std::string& config) {
-  std::vector<std::string> words = {options.program, "run", module, "--python", python.minor,
+  // A Python given as an executable (a venv) is rerun under that executable, not its version.
+  std::vector<std::string> words = {options.program, "run", module, "--python",
+                                    python.requested_as.empty() ? python.minor : python.requested_as,
                                     "--check", check};
   if (config != kNoConfig) {
     words.push_back("--config");
@@ -37,6 +39,11 @@ std::string repro_command(const RunOptions& options, const PythonTarget& python,
   if (options.cycles != 10) {
     words.push_back("--cycles");
     words.push_back(std::to_string(options.cycles));
+  }
+  if (options.timeout != std::chrono::milliseconds(60000)) {
+    const auto ms = options.timeout.count();
+    words.push_back("--timeout");
+    words.push_back(ms % 1000 == 0 ? std::to_string(ms / 1000) : fmt::format("{:.3f}", ms / 1000.0));
   }
   std::string command;
   for (const std::string& w : words) command += (command.empty() ? "" : " ") + shell_quote(w);

@@ -202,7 +202,10 @@ INSTANTIATE_TEST_SUITE_P(Kinds, PlanUnavailable,
                          ::testing::Values(Unavailable{"missing", "not importable"},
                                            Unavailable{nullptr, "not importable"},
                                            Unavailable{"python", "pure-Python"},
-                                           Unavailable{"builtin", "built into"}));
+                                           Unavailable{"builtin", "built into"}),
+                         [](const ::testing::TestParamInfo<Unavailable>& info) {
+                           return std::string(info.param.kind ? info.param.kind : "no_entry");
+                         });
 
 // ---- repro_command ----
 
@@ -227,6 +230,31 @@ TEST(ReproCommand, DefaultCyclesAreLeftOut) {
   RunOptions options = default_options({"m"});
   options.cycles = 10;
   EXPECT_THAT(repro_command(options, py("3.12.1", "3.12"), "m", "cycles", "legacy"), Not(HasSubstr("--cycles")));
+}
+
+TEST(ReproCommand, CarriesANonDefaultTimeout) {
+  // A cell that timed out under --timeout 5 must be rerun with 5 s, not the 60 s default:
+  // plan.h promises "the command line that reruns exactly this cell".
+  RunOptions options = default_options({"m"});
+  options.timeout = 5s;
+  EXPECT_THAT(repro_command(options, py("3.12.1", "3.12"), "m", "cycles", "legacy"), HasSubstr("--timeout 5"));
+}
+
+TEST(ReproCommand, DefaultTimeoutIsLeftOut) {
+  RunOptions options = default_options({"m"});
+  options.timeout = 60s;
+  EXPECT_THAT(repro_command(options, py("3.12.1", "3.12"), "m", "cycles", "legacy"), Not(HasSubstr("--timeout")));
+}
+
+TEST(ReproCommand, CellRunUnderAVenvInterpreterIsRerunUnderThatInterpreter) {
+  // select_pythons serves `--python /venv/bin/python` with the 3.13 host but keeps the venv's
+  // executable (the module is looked up on the venv's sys.path, spec/cli.md). `--python 3.13`
+  // would rerun the cell under the base interpreter, where the module may not even exist.
+  PythonTarget venv = py("3.13.2", "3.13");
+  venv.executable = "/home/u/venv/bin/python";
+  venv.requested_as = venv.executable;  // as select_pythons records an executable request
+  const RunOptions options = default_options({"m"});
+  EXPECT_THAT(repro_command(options, venv, "m", "import", "isolated"), HasSubstr("--python /home/u/venv/bin/python"));
 }
 
 TEST(ReproCommand, CheckWithoutInterpreterHasNoConfigOption) {

@@ -77,6 +77,7 @@ PythonTarget serve_executable(const std::vector<PythonTarget>& built, const std:
     if (p.minor == minor) {
       PythonTarget served = p;
       served.executable = exe.string();  // not resolved: a venv's python must stay the venv's
+      served.requested_as = exe.string();
       served.version = version;
       return served;
     }

@@ -122,20 +122,23 @@ TEST(LoadHostManifest, HostsAreSortedByVersionAndResolvedNextToTheManifest) {
   "hosts": [
     {"version": "3.14.0", "minor": "3.14", "executable": "/py/3.14/bin/python3", "host": "isocheck-host-3.14", "debug_build": true},
     {"version": "3.12.10", "minor": "3.12", "executable": "/py/3.12/bin/python3", "host": "isocheck-host-3.12", "debug_build": false},
+    {"version": "3.9.18", "minor": "3.9", "executable": "/py/3.9/bin/python3", "host": "isocheck-host-3.9", "debug_build": false},
     {"version": "3.13.0", "minor": "3.13", "executable": "/py/3.13/bin/python3", "host": "isocheck-host-3.13", "debug_build": 0}
   ]
 })");
   const auto pythons = load_host_manifest(manifest);
-  ASSERT_EQ(pythons.size(), 3u);
-  EXPECT_EQ(pythons[0].version, "3.12.10");
-  EXPECT_EQ(pythons[1].version, "3.13.0");
-  EXPECT_EQ(pythons[2].version, "3.14.0");
-  EXPECT_EQ(pythons[0].minor, "3.12");
-  EXPECT_EQ(pythons[0].executable, "/py/3.12/bin/python3");
-  EXPECT_EQ(fs::path(pythons[0].host), dir.path() / "bin" / "isocheck-host-3.12");
-  EXPECT_FALSE(pythons[0].debug_build);
+  // Numeric order: 3.9 before 3.12 (as text it would come last).
+  ASSERT_EQ(pythons.size(), 4u);
+  EXPECT_EQ(pythons[0].version, "3.9.18");
+  EXPECT_EQ(pythons[1].version, "3.12.10");
+  EXPECT_EQ(pythons[2].version, "3.13.0");
+  EXPECT_EQ(pythons[3].version, "3.14.0");
+  EXPECT_EQ(pythons[1].minor, "3.12");
+  EXPECT_EQ(pythons[1].executable, "/py/3.12/bin/python3");
+  EXPECT_EQ(fs::path(pythons[1].host), dir.path() / "bin" / "isocheck-host-3.12");
   EXPECT_FALSE(pythons[1].debug_build);
-  EXPECT_TRUE(pythons[2].debug_build);
+  EXPECT_FALSE(pythons[2].debug_build);
+  EXPECT_TRUE(pythons[3].debug_build);
 }
 
 TEST(LoadHostManifest, EmptyHostListGivesNoPythons) {

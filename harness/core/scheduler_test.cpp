@@ -249,6 +249,48 @@ TEST(RunCells, VariantsOfOneCellAreRunSeparatelyAndMergedIntoOneResult) {
   EXPECT_DOUBLE_EQ(r.duration_ms, 20);
 }
 
+TEST(RunCells, HostHintIsAddedToTheCellSummaryOnceEvenWhenSeveralVariantsCrash) {
+  PlannedCell cell;
+  cell.key = CellKey{"m", "3.12.1", "legacy", "teardown"};
+  for (const char* v : {"lifo", "fifo", "middle"}) cell.runs.push_back(planned_run("m", "teardown", "legacy", v));
+  FakeExecutor executor([](const HostInvocation& inv) {
+    HostRun run;
+    run.started = true;
+    if (arg_after(inv.args, "--variant") == "middle") {
+      run.protocol = encode_verdict(make_verdict(Outcome::pass, "ok"));
+    } else {
+      run.protocol = encode_progress("destroy") + encode_hint("single-phase init on 3.12");
+      run.signaled = true;
+      run.signal = SIGSEGV;
+    }
+    return run;
+  });
+  const auto results = run_cells({cell}, executor, 2, nullptr);
+  ASSERT_EQ(results.size(), 1u);
+  const std::string& summary = results[0].summary;
+  EXPECT_EQ(results[0].outcome, Outcome::crash);
+  const std::string hint = "(single-phase init on 3.12)";
+  ASSERT_NE(summary.find(hint), std::string::npos) << summary;
+  EXPECT_EQ(summary.find(hint), summary.rfind(hint)) << summary;
+  // Both crashing variants said the same thing, so they share one group.
+  EXPECT_THAT(summary, HasSubstr("lifo, fifo: "));
+}
+
+TEST(RunCells, HostHintIsAddedToASingleRunCrash) {
+  FakeExecutor executor([](const HostInvocation&) {
+    HostRun run;
+    run.started = true;
+    run.protocol = encode_hint("why");
+    run.signaled = true;
+    run.signal = SIGABRT;
+    return run;
+  });
+  const auto results = run_cells({planned_cell("m", "import", "isolated")}, executor, 1, nullptr);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_THAT(results[0].summary, HasSubstr("SIGABRT"));
+  EXPECT_THAT(results[0].summary, ::testing::EndsWith(" (why)"));
+}
+
 std::vector<PlannedCell> many_cells(int n) {
   std::vector<PlannedCell> cells;
   for (int i = 0; i < n; ++i) cells.push_back(planned_cell("ok" + std::to_string(i), "import", "main"));
