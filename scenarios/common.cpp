@@ -95,7 +95,8 @@ Scenario find_scenario(std::string_view check) {
   };
   static constexpr Entry kScenarios[] = {
       {"import", run_import},       {"reimport", run_reimport}, {"cycles", run_cycles},
-      {"isolation", run_isolation}, {"teardown", run_teardown},
+      {"isolation", run_isolation}, {"teardown", run_teardown}, {"heap-types", run_heap_types},
+      {"reinit", run_reinit},       {"concurrent", run_concurrent}, {"leaks", run_leaks},
   };
   for (const Entry& e : kScenarios) {
     if (e.id == check) return e.run;

@@ -22,6 +22,7 @@ struct CellRequest {
   std::string variant;  // one of the check's catalog variants, or empty
   host::TargetSetup target;
   int cycles = 10;
+  std::string python_exe;  // for scenarios that initialise the main interpreter again
 };
 
 // Where the scenario is; the last step is what a crash report says it died in.
@@ -49,6 +50,10 @@ HostVerdict run_reimport(ScenarioContext& ctx);
 HostVerdict run_cycles(ScenarioContext& ctx);
 HostVerdict run_isolation(ScenarioContext& ctx);
 HostVerdict run_teardown(ScenarioContext& ctx);
+HostVerdict run_heap_types(ScenarioContext& ctx);
+HostVerdict run_reinit(ScenarioContext& ctx);
+HostVerdict run_concurrent(ScenarioContext& ctx);
+HostVerdict run_leaks(ScenarioContext& ctx);
 
 // --- helpers shared by scenarios -------------------------------------------------------------
 

@@ -100,8 +100,13 @@ void expect_matrix(const json& report, const std::string& module, const std::str
       }
       ++expected_cells;
       ASSERT_NE(it, m.end()) << module << " " << python << ": missing cell " << key;
-      EXPECT_EQ((*it->second)["outcome"], outcome)
-          << module << " " << python << " " << key << ": " << (*it->second)["summary"];
+      // "a|b": either outcome is right (the test says why where it is used).
+      const std::string actual = (*it->second)["outcome"];
+      const bool matches = outcome.find('|') == std::string::npos
+                               ? actual == outcome
+                               : ("|" + outcome + "|").find("|" + actual + "|") != std::string::npos;
+      EXPECT_TRUE(matches) << module << " " << python << " " << key << ": expected " << outcome << ", got "
+                           << actual << ": " << (*it->second)["summary"];
     }
   }
   EXPECT_EQ(m.size(), expected_cells) << module << " " << python << ": cells beyond the expected matrix";
@@ -153,8 +158,9 @@ class Fixtures : public ::testing::Test {
 };
 
 TEST_F(Fixtures, NoCellIsLostAndTheGateFails) {
-  // 12 cells per module and Python: import x3, reimport x3, cycles x2, isolation x2, teardown x2.
-  EXPECT_EQ((*report_)["cells"].size(), kFixtures.size() * pythons_.size() * 12);
+  // 18 cells per module and Python: import x3, reimport x3, cycles x2, leaks x3, isolation x2,
+  // heap-types x1, concurrent x1, teardown x2, reinit x1.
+  EXPECT_EQ((*report_)["cells"].size(), kFixtures.size() * pythons_.size() * 18);
   EXPECT_EQ((*report_)["schema"], "isocheck-report/1");
   EXPECT_FALSE(report_->contains("incomplete"));
   EXPECT_EQ(run_->exit_code, 1) << "bad fixtures must fail the gate";
@@ -166,8 +172,17 @@ TEST_F(Fixtures, FullyIsolatedModulePassesEveryCell) {
                   {{"import", "pass", "pass", "pass"},
                    {"reimport", "pass", "pass", "pass"},
                    {"cycles", "-", "pass", "pass"},
+                   {"leaks", "pass", "pass", "pass"},
                    {"isolation", "-", "pass", "pass"},
-                   {"teardown", "-", "pass", "pass"}});
+                   {"heap-types", "pass", "-", "-"},
+                   {"concurrent", "-", "-", "pass"},
+                   {"teardown", "-", "pass", "pass"},
+                   {"reinit", "pass", "-", "-"}});
+    // CPython keeps a block per class a destroyed interpreter had (Widget, Error): reported
+    // as CPython's, not the module's leak.
+    const json& leaks = cell(*report_, "good_isolated", py.version, "leaks", "isolated");
+    EXPECT_EQ(leaks["metrics"]["leaked_blocks_per_cycle"], 0);
+    EXPECT_EQ(leaks["metrics"]["cpython_blocks_per_cycle"], 2);
   }
 }
 
@@ -179,12 +194,17 @@ TEST_F(Fixtures, SinglePhaseModuleIsRefusedByIsolatedAndSharesItsObjectsElsewher
     // leaves them with dead objects (FIFO, middle-first crash; LIFO survives). 3.13 runs
     // PyInit_* in the main interpreter, so every order survives (spec/primer.md).
     const bool py312 = py.minor == "3.12";
+    // `registry` outlives Py_FinalizeEx in its C global, so the count goes on after reinit.
     expect_matrix(*report_, "bad_singlephase_global", py.version,
                   {{"import", "pass", "pass", "unsupported"},
                    {"reimport", "fail", "fail", "unsupported"},
                    {"cycles", "-", "fail", "unsupported"},
+                   {"leaks", "pass", "pass", "unsupported"},
                    {"isolation", "-", "fail", "unsupported"},
-                   {"teardown", "-", py312 ? "crash" : "pass", "unsupported"}});
+                   {"heap-types", "skip", "-", "-"},
+                   {"concurrent", "-", "-", "unsupported"},
+                   {"teardown", "-", py312 ? "crash" : "pass", "unsupported"},
+                   {"reinit", "fail", "-", "-"}});
     EXPECT_EQ(cell(*report_, "bad_singlephase_global", py.version, "import", "isolated")["summary"],
               "refused: module bad_singlephase_global does not support loading in subinterpreters");
     EXPECT_TRUE(contains(cell(*report_, "bad_singlephase_global", py.version, "isolation", "legacy")["summary"],
@@ -205,8 +225,14 @@ TEST_F(Fixtures, StaticTypeIsTheSameObjectEverywhere) {
                   {{"import", "pass", "pass", "pass"},
                    {"reimport", "fail", "fail", "fail"},
                    {"cycles", "-", "pass", "pass"},
+                   {"leaks", "pass", "pass", "pass"},
                    {"isolation", "-", "fail", "fail"},
-                   {"teardown", "-", "pass", "pass"}});
+                   {"heap-types", "fail", "-", "-"},
+                   {"concurrent", "-", "-", "pass"},
+                   {"teardown", "-", "pass", "pass"},
+                   {"reinit", "pass", "-", "-"}});
+    EXPECT_TRUE(contains(cell(*report_, "bad_static_type", py.version, "heap-types", "main")["summary"],
+                         "bad_static_type.StaticThing is a static type"));
     const json& isolation = cell(*report_, "bad_static_type", py.version, "isolation", "isolated");
     EXPECT_TRUE(contains(isolation["summary"], "bad_static_type.StaticThing (type)"));
     EXPECT_TRUE(contains(isolation["summary"], "HOWTO: Heap Types"));
@@ -219,8 +245,12 @@ TEST_F(Fixtures, PythonObjectCachedInACGlobalIsShared) {
                   {{"import", "pass", "pass", "pass"},
                    {"reimport", "fail", "fail", "fail"},
                    {"cycles", "-", "pass", "pass"},
+                   {"leaks", "pass", "pass", "pass"},
                    {"isolation", "-", "fail", "fail"},
-                   {"teardown", "-", "pass", "pass"}});
+                   {"heap-types", "skip", "-", "-"},
+                   {"concurrent", "-", "-", "pass"},
+                   {"teardown", "-", "pass", "pass"},
+                   {"reinit", "pass", "-", "-"}});
     const json& isolation = cell(*report_, "bad_cached_global", py.version, "isolation", "legacy");
     EXPECT_TRUE(contains(isolation["summary"], "bad_cached_global.cache (list)"));
     EXPECT_TRUE(contains(isolation["summary"], "HOWTO: Managing Global State"));
@@ -230,12 +260,17 @@ TEST_F(Fixtures, PythonObjectCachedInACGlobalIsShared) {
 TEST_F(Fixtures, CGlobalCounterIsCaughtOnlyThroughTheExercise) {
   for (const auto& py : pythons_) {
     // Nothing is shared by identity; the counter bleeds: fresh module objects do not start at 1.
+    // The counter also bleeds between simultaneous interpreters and survives Py_FinalizeEx.
     expect_matrix(*report_, "bad_global_counter", py.version,
                   {{"import", "pass", "pass", "pass"},
                    {"reimport", "fail", "fail", "fail"},
                    {"cycles", "-", "fail", "fail"},
+                   {"leaks", "pass", "pass", "pass"},
                    {"isolation", "-", "fail", "fail"},
-                   {"teardown", "-", "pass", "pass"}});
+                   {"heap-types", "skip", "-", "-"},
+                   {"concurrent", "-", "-", "fail"},
+                   {"teardown", "-", "pass", "pass"},
+                   {"reinit", "fail", "-", "-"}});
     const json& isolation = cell(*report_, "bad_global_counter", py.version, "isolation", "isolated");
     EXPECT_EQ(isolation["details"]["fresh_result"], "1");
     // 1 call in the fresh interpreter, 3 in A: B's first call sees 5.
@@ -253,8 +288,12 @@ TEST_F(Fixtures, HonestOptOutsAreUnsupportedOnlyWhereCPythonRefusesThem) {
                     {{"import", "pass", "pass", "unsupported"},
                      {"reimport", "pass", "pass", "unsupported"},
                      {"cycles", "-", "pass", "unsupported"},
+                     {"leaks", "pass", "pass", "unsupported"},
                      {"isolation", "-", "pass", "unsupported"},
-                     {"teardown", "-", "pass", "unsupported"}});
+                     {"heap-types", "skip", "-", "-"},
+                     {"concurrent", "-", "-", "unsupported"},
+                     {"teardown", "-", "pass", "unsupported"},
+                     {"reinit", "pass", "-", "-"}});
       EXPECT_EQ(cell(*report_, module, py.version, "import", "isolated")["summary"],
                 "refused: module " + module + " does not support loading in subinterpreters");
     }
@@ -264,12 +303,17 @@ TEST_F(Fixtures, HonestOptOutsAreUnsupportedOnlyWhereCPythonRefusesThem) {
 TEST_F(Fixtures, CrashOnSecondExecIsACrashCellAndTheModulesOtherCellsSurvive) {
   for (const auto& py : pythons_) {
     // The first exec in a process is fine; every check that execs twice dies with SIGSEGV.
+    // leaks[main] imports once; reinit's second round is a second exec.
     expect_matrix(*report_, "bad_crash_second_exec", py.version,
                   {{"import", "pass", "pass", "pass"},
                    {"reimport", "crash", "crash", "crash"},
                    {"cycles", "-", "crash", "crash"},
+                   {"leaks", "pass", "crash", "crash"},
                    {"isolation", "-", "crash", "crash"},
-                   {"teardown", "-", "crash", "crash"}});
+                   {"heap-types", "skip", "-", "-"},
+                   {"concurrent", "-", "-", "crash"},
+                   {"teardown", "-", "crash", "crash"},
+                   {"reinit", "crash", "-", "-"}});
     const json& cycles = cell(*report_, "bad_crash_second_exec", py.version, "cycles", "isolated");
     EXPECT_EQ(cycles["details"]["signal"], "SIGSEGV");
     EXPECT_EQ(cycles["details"]["last_step"], "cycle 2 of 10: import bad_crash_second_exec");
@@ -283,8 +327,12 @@ TEST_F(Fixtures, HangIsATimeoutWithTheStepItHungIn) {
                   {{"import", "pass", "pass", "pass"},
                    {"reimport", "timeout", "timeout", "timeout"},
                    {"cycles", "-", "timeout", "timeout"},
+                   {"leaks", "pass", "timeout", "timeout"},
                    {"isolation", "-", "timeout", "timeout"},
-                   {"teardown", "-", "timeout", "timeout"}});
+                   {"heap-types", "skip", "-", "-"},
+                   {"concurrent", "-", "-", "timeout"},
+                   {"teardown", "-", "timeout", "timeout"},
+                   {"reinit", "timeout", "-", "-"}});
     EXPECT_TRUE(contains(cell(*report_, "bad_hang_second_exec", py.version, "reimport", "main")["summary"],
                          "import it again"));
   }
@@ -294,12 +342,20 @@ TEST_F(Fixtures, DoubleFreeAtTeardownCrashesOnlyWithTwoLiveModuleObjects) {
   for (const auto& py : pythons_) {
     // One module object at a time (import, cycles) is fine; two alive at once abort at the
     // second m_free: reimport keeps the old object, isolation keeps A and B, teardown keeps 3.
+    // leaks drops each module object before the next import, and reinit has one at a time.
+    // concurrent is left out of the exact matrix: its two module objects are freed on two
+    // threads, and glibc's per-thread tcache does not detect a double free across threads,
+    // so the corruption may or may not abort (the defect is pinned by the rows above).
     expect_matrix(*report_, "bad_double_free_teardown", py.version,
                   {{"import", "pass", "pass", "pass"},
                    {"reimport", "crash", "crash", "crash"},
                    {"cycles", "-", "pass", "pass"},
+                   {"leaks", "pass", "pass", "pass"},
                    {"isolation", "-", "crash", "crash"},
-                   {"teardown", "-", "crash", "crash"}});
+                   {"heap-types", "skip", "-", "-"},
+                   {"concurrent", "-", "-", "pass|crash"},
+                   {"teardown", "-", "crash", "crash"},
+                   {"reinit", "pass", "-", "-"}});
     const json& teardown = cell(*report_, "bad_double_free_teardown", py.version, "teardown", "isolated");
     EXPECT_EQ(teardown["details"]["signal"], "SIGABRT");
     EXPECT_TRUE(contains(teardown["details"]["stderr_tail"], "double free"));

@@ -81,7 +81,7 @@ HostVerdict run_scenario(const Options& o, MainInterpreter& main, ResultChannel&
   }
   scenarios::CellRequest request{o.check, *config, o.variant,
                                  TargetSetup{parse_module(o.modules.front()), o.paths, o.exercise},
-                                 o.cycles};
+                                 o.cycles, o.python_exe};
   scenarios::ScenarioContext ctx{request, main, channel};
   return scenario(ctx);
 }

@@ -137,11 +137,55 @@ void InterpreterSession::forget_target() {
   Ref ignored(call("forget", {name.p}));
 }
 
+void InterpreterSession::release(int module) {
+  ActiveInterpreter active(tstate());
+  Ref index(PyLong_FromLong(module));
+  Ref ignored(call("release", {index.p}));
+}
+
 ExerciseResult InterpreterSession::exercise(int module) {
   ActiveInterpreter active(tstate());
   Ref index(PyLong_FromLong(module));
   Ref r(call("exercise", {index.p}));
   return ExerciseResult{utf8(item(r.p, 0)) != "ok", utf8(item(r.p, 1))};
+}
+
+std::vector<ExerciseResult> InterpreterSession::exercise_many(int module, int times) {
+  ActiveInterpreter active(tstate());
+  Ref index(PyLong_FromLong(module));
+  Ref count(PyLong_FromLong(times));
+  Ref r(call("exercise_many", {index.p, count.p}));
+  std::vector<ExerciseResult> results;
+  for (Py_ssize_t i = 0; i < PyList_Size(r.p); ++i) {
+    PyObject* t = PyList_GetItem(r.p, i);
+    results.push_back(ExerciseResult{utf8(item(t, 0)) != "ok", utf8(item(t, 1))});
+  }
+  return results;
+}
+
+namespace {
+std::vector<long> long_list(PyObject* list) {
+  std::vector<long> values;
+  for (Py_ssize_t i = 0; i < PyList_Size(list); ++i) values.push_back(PyLong_AsLong(PyList_GetItem(list, i)));
+  return values;
+}
+}  // namespace
+
+InterpreterSession::MainLeakRun InterpreterSession::leak_run_main(int module, int warmups, int repetitions) {
+  ActiveInterpreter active(tstate());
+  Ref index(PyLong_FromLong(module));
+  Ref w(PyLong_FromLong(warmups));
+  Ref n(PyLong_FromLong(repetitions));
+  Ref r(call("leak_run_main", {index.p, w.p, n.p}));
+  MainLeakRun run;
+  run.block_deltas = long_list(item(r.p, 0));
+  run.overhead = PyLong_AsLong(item(r.p, 1));
+  PyObject* leaked = item(r.p, 2);
+  for (Py_ssize_t i = 0; i < PyList_Size(leaked); ++i) {
+    PyObject* t = PyList_GetItem(leaked, i);
+    run.leaked_references.emplace_back(utf8(item(t, 0)), long_list(item(t, 1)));
+  }
+  return run;
 }
 
 std::vector<WalkedObject> InterpreterSession::walk(int module) {
@@ -173,6 +217,31 @@ int InterpreterSession::keep_instances(int module) {
   Ref index(PyLong_FromLong(module));
   Ref r(call("keep_instances", {index.p}));
   return static_cast<int>(PyLong_AsLong(r.p));
+}
+
+std::pair<int, std::vector<InterpreterSession::TypeFinding>> InterpreterSession::heap_type_findings(int module) {
+  ActiveInterpreter active(tstate());
+  Ref index(PyLong_FromLong(module));
+  Ref r(call("heap_type_findings", {index.p}));
+  std::vector<TypeFinding> findings;
+  PyObject* list = item(r.p, 1);
+  for (Py_ssize_t i = 0; i < PyList_Size(list); ++i) {
+    PyObject* t = PyList_GetItem(list, i);
+    findings.push_back({utf8(item(t, 0)), utf8(item(t, 1)), utf8(item(t, 2))});
+  }
+  return {static_cast<int>(PyLong_AsLong(item(r.p, 0))), findings};
+}
+
+std::vector<std::pair<std::string, std::uintptr_t>> InterpreterSession::exception_classes(int module) {
+  ActiveInterpreter active(tstate());
+  Ref index(PyLong_FromLong(module));
+  Ref r(call("exception_classes", {index.p}));
+  std::vector<std::pair<std::string, std::uintptr_t>> classes;
+  for (Py_ssize_t i = 0; i < PyList_Size(r.p); ++i) {
+    PyObject* t = PyList_GetItem(r.p, i);
+    classes.emplace_back(utf8(item(t, 0)), static_cast<std::uintptr_t>(PyLong_AsUnsignedLongLong(item(t, 1))));
+  }
+  return classes;
 }
 
 bool InterpreterSession::is_single_phase(int module) {

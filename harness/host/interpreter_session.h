@@ -65,11 +65,34 @@ class InterpreterSession {
 
   ImportResult import_target();
   void forget_target();  // remove from sys.modules (and the parent package attribute)
+  void release(int module);  // drop our reference to a module object and collect garbage
   bool has_exercise() const { return has_exercise_; }
   ExerciseResult exercise(int module);
+  // `times` consecutive calls in one activation (no GIL hand-over between calls).
+  std::vector<ExerciseResult> exercise_many(int module, int times);
+
+  // The main-config leak check (probe.leak_run_main): block growth per measured exercise call
+  // (measurement overhead already subtracted) and the objects whose reference count grew in
+  // every measured repetition.
+  struct MainLeakRun {
+    std::vector<long> block_deltas;
+    long overhead = 0;
+    std::vector<std::pair<std::string, std::vector<long>>> leaked_references;
+  };
+  MainLeakRun leak_run_main(int module, int warmups, int repetitions);
   std::vector<WalkedObject> walk(int module);
   bool same_object(int module_a, int module_b);
   int keep_instances(int module);  // returns how many instances are kept alive
+  // heap-types: how many classes the module defines, and what is wrong with them.
+  struct TypeFinding {
+    std::string howto;
+    std::string path;
+    std::string problem;
+  };
+  std::pair<int, std::vector<TypeFinding>> heap_type_findings(int module);
+  // (path, id) of the exception classes the module defines.
+  std::vector<std::pair<std::string, std::uintptr_t>> exception_classes(int module);
+
   // Whether the module object came from single-phase init (its PyModuleDef has no slots;
   // PEP 489): such modules cannot be isolated (HOWTO "Isolated Module Objects").
   bool is_single_phase(int module);

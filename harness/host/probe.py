@@ -6,6 +6,7 @@
 # may be one of them, and a cell must start from a process where it was never imported
 # (spec/checks.md). Only the stdlib's pure-Python import machinery is used.
 import sys
+import gc       # built into libpython: never the module under test
 import importlib
 import importlib.machinery
 import importlib.util
@@ -152,28 +153,21 @@ def _is_own_class(obj, modname):
         (owner == modname or owner.split(".")[0] == modname.split(".")[0])
 
 
-def walk(index):
-    """Every non-immortal object reachable from the module namespace (and the dicts of the
-    classes it defines, and containers, up to MAX_DEPTH): [(path, id, kind, owned)].
-
-    `owned` is False for objects that evidently belong to another module (a class or
-    function whose __module__ names it, an instance of such a class): two module objects in
-    one interpreter may legitimately share those."""
-    module = _modules[index]
-    modname = module.__name__
+def _reachable(modname, roots):
+    """[(path, object)] for every object reachable from `roots` ([(path, object)]) through
+    class dicts and containers, up to MAX_DEPTH; modules and CPython's immortal objects are
+    left out (PEP 683) -- except the module's own static types, which 3.13 immortalises but
+    which are still one object for all interpreters."""
     seen = set()
     found = []
 
     def visit(obj, path, depth):
         if id(obj) in seen or isinstance(obj, _module_type):
             return
-        # Immortal objects are CPython's to share (PEP 683) -- except the module's own static
-        # types, which 3.13 immortalises but which are still one object for all interpreters.
         if is_immortal(obj) and not _is_own_class(obj, modname):
             return
         seen.add(id(obj))
-        kind = "type" if isinstance(obj, type) else type(obj).__qualname__
-        found.append((path, id(obj), kind, _defined_by(obj, modname)))
+        found.append((path, obj))
         if depth >= MAX_DEPTH:
             return
         if isinstance(obj, type):
@@ -184,13 +178,30 @@ def walk(index):
             for key, value in list(obj.items()):
                 visit(value, f"{path}[{key!r}]", depth + 1)
         elif isinstance(obj, (list, tuple)):
-            for index, value in enumerate(obj):
-                visit(value, f"{path}[{index}]", depth + 1)
+            for i, value in enumerate(obj):
+                visit(value, f"{path}[{i}]", depth + 1)
 
-    for key, value in list(vars(module).items()):
-        if key not in MODULE_METADATA:
-            visit(value, f"{modname}.{key}", 0)
+    for path, obj in roots:
+        visit(obj, path, 0)
     return found
+
+
+def _namespace_roots(module):
+    return [(f"{module.__name__}.{key}", value) for key, value in list(vars(module).items())
+            if key not in MODULE_METADATA]
+
+
+def walk(index):
+    """[(path, id, kind, owned)] for everything reachable from the module namespace.
+
+    `owned` is False for objects that evidently belong to another module (a class or
+    function whose __module__ names it, an instance of such a class): two module objects in
+    one interpreter may legitimately share those."""
+    module = _modules[index]
+    modname = module.__name__
+    return [(path, id(obj), "type" if isinstance(obj, type) else type(obj).__qualname__,
+             _defined_by(obj, modname))
+            for path, obj in _reachable(modname, _namespace_roots(module))]
 
 
 def keep_instances(index):
@@ -207,3 +218,119 @@ def keep_instances(index):
             except BaseException:
                 pass
     return made
+
+
+Py_TPFLAGS_HEAPTYPE = 1 << 9
+Py_TPFLAGS_HAVE_GC = 1 << 14
+
+
+def own_classes(index):
+    """[(path, class)] for the classes in the module namespace that the module defines."""
+    module = _modules[index]
+    return [(f"{module.__name__}.{key}", value) for key, value in list(vars(module).items())
+            if isinstance(value, type) and _is_own_class(value, module.__name__)]
+
+
+def heap_type_findings(index):
+    """(classes, [(section, path, problem)]) for the heap-types check."""
+    classes = own_classes(index)
+    findings = []
+    for path, cls in classes:
+        if not cls.__flags__ & Py_TPFLAGS_HEAPTYPE:
+            findings.append(("Heap Types", path, "is a static type, shared by every interpreter"))
+            continue
+        if not cls.__flags__ & Py_TPFLAGS_HAVE_GC or issubclass(cls, BaseException):
+            continue
+        try:
+            instance = cls()
+        except BaseException:
+            continue    # not instantiable without arguments: nothing to observe
+        if cls not in gc.get_referents(instance):
+            findings.append(("Garbage-Collection Protocol", path,
+                             "instances do not visit their type in tp_traverse"))
+        del instance
+    return (len(classes), findings)
+
+
+def exception_classes(index):
+    """[(path, id)] of the exception classes the module defines."""
+    return [(path, id(cls)) for path, cls in own_classes(index) if issubclass(cls, BaseException)]
+
+
+def exercise_many(index, times):
+    """The exercise's results for `times` consecutive calls, in one activation."""
+    return [exercise(index) for _ in range(times)]
+
+
+def _clear_caches():
+    # regrtest (Lib/test/libregrtest/refleak.py) clears internal caches between repetitions so
+    # that refilling them does not look like a leak; these are the ones every interpreter has.
+    sys._clear_type_cache()
+    gc.collect()
+
+
+def _tracked_objects(module):
+    """[(path, object)] whose reference counts the main-config leak check follows: the module,
+    everything reachable from its namespace, and the exercise file's globals."""
+    roots = [(module.__name__ + " (the module object)", module)]
+    roots += _namespace_roots(module)
+    if _exercise is not None:
+        roots += [(f"exercise.{key}", value) for key, value in list(_exercise.__globals__.items())
+                  if not key.startswith("__") and value is not _exercise]
+    tracked = _reachable(module.__name__, roots)
+    if not any(obj is module for _, obj in tracked):
+        tracked.insert(0, roots[0])
+    return tracked
+
+
+def leak_run_main(index, warmups, reps):
+    """Main-config leak check, regrtest-style: warm up, then `reps` measured exercise calls.
+    Returns (block_deltas, overhead, [(path, refcount_deltas)] for every tracked object whose
+    count grew in every repetition)."""
+    module = _modules[index]
+    fn = _exercise
+
+    def call():
+        try:
+            fn(module)
+        except BaseException:
+            pass
+
+    for _ in range(warmups):
+        call()
+        _clear_caches()
+    # Measuring allocates too (the int holding the first count): calibrate that away.
+    overhead = None
+    for _ in range(reps):
+        before = sys.getallocatedblocks()
+        _clear_caches()
+        after = sys.getallocatedblocks()
+        overhead = after - before if overhead is None else min(overhead, after - before)
+    block_deltas = [0] * reps
+    for r in range(reps):
+        before = sys.getallocatedblocks()
+        call()
+        _clear_caches()
+        after = sys.getallocatedblocks()
+        block_deltas[r] = after - before - overhead
+
+    tracked = _tracked_objects(module)
+    counts = [0] * len(tracked)
+    deltas = [[0] * reps for _ in tracked]
+    for r in range(reps):
+        for i in range(len(tracked)):
+            counts[i] = sys.getrefcount(tracked[i][1])
+        call()
+        _clear_caches()
+        for i in range(len(tracked)):
+            deltas[i][r] = sys.getrefcount(tracked[i][1]) - counts[i]
+    leaked = [(tracked[i][0], deltas[i]) for i in range(len(tracked)) if all(d > 0 for d in deltas[i])]
+    return (block_deltas, overhead, leaked)
+
+
+def release(index):
+    """Drop the probe's reference to a module object and collect, so that a module nobody else
+    holds is deallocated now (m_free runs) rather than at interpreter teardown."""
+    import gc
+    _modules[index] = None
+    gc.collect()
