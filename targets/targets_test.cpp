@@ -26,10 +26,10 @@ struct DriverRun {
   std::string err;
 };
 
-DriverRun run_isocheck(const std::vector<std::string>& args) {
+DriverRun run_program(const std::string& program, const std::vector<std::string>& args) {
   isocheck::ProcessExecutor executor(4 * 1024 * 1024);
   isocheck::HostInvocation inv;
-  inv.executable = ISOCHECK_DRIVER;
+  inv.executable = program;
   inv.args = args;
   inv.timeout = std::chrono::minutes(20);
   const isocheck::HostRun run = executor.run(inv);
@@ -37,6 +37,8 @@ DriverRun run_isocheck(const std::vector<std::string>& args) {
   EXPECT_FALSE(run.signaled) << "isocheck itself died with signal " << run.signal << "\n" << run.stderr_tail;
   return {run.signaled ? 128 + run.signal : run.exit_code, run.stdout_tail, run.stderr_tail};
 }
+
+DriverRun run_isocheck(const std::vector<std::string>& args) { return run_program(ISOCHECK_DRIVER, args); }
 
 json read_json(const fs::path& file) {
   std::ifstream in(file);
@@ -519,3 +521,57 @@ TEST(Commands, PythonGivenAsAnExecutableUsesThatInterpreter) {
 }
 
 }  // namespace
+
+// --- crash forensics --------------------------------------------------------------------------
+
+bool any_contains(const json& lines, const std::string& part) {
+  if (!lines.is_array()) return false;
+  return std::any_of(lines.begin(), lines.end(), [&](const json& l) { return contains(l, part); });
+}
+
+TEST(Forensics, CrashesAndHangsComeWithBacktraceTracebackAndAWorkingRepro) {
+  const fs::path report_file = scratch_dir() / "forensics.json";
+  const DriverRun run = run_isocheck({"run", "crash_segv_in_exec", "crash_fatal_error", "crash_abort_in_m_free",
+                                      "crash_hang_in_exec", "--path", ISOCHECK_TARGETS_DIR, "--check", "import",
+                                      "--timeout", "3", "-j", "2", "--json", report_file.string()});
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const json report = read_json(report_file);
+  for (const BuiltPython& py : built_pythons()) {
+    for (const char* config : {"main", "legacy", "isolated"}) {
+      SCOPED_TRACE(py.version + " " + config);
+      // Native frames name the fixture's own C function; the Python traceback shows the import.
+      const json& segv = cell(report, "crash_segv_in_exec", py.version, "import", config);
+      EXPECT_EQ(segv["outcome"], "crash");
+      EXPECT_EQ(segv["details"]["signal"], "SIGSEGV");
+      EXPECT_TRUE(contains(segv["details"]["backtrace"][0], "segfaulting_exec")) << segv["details"]["backtrace"];
+      EXPECT_TRUE(contains(segv["details"]["python_traceback"], "import_module"));
+
+      const json& fatal = cell(report, "crash_fatal_error", py.version, "import", config);
+      EXPECT_EQ(fatal["outcome"], "crash");
+      EXPECT_EQ(fatal["details"]["fatal_error"], "fatal_exec: crash_fatal_error gives up on purpose");
+      EXPECT_TRUE(contains(fatal["summary"], "Py_FatalError: fatal_exec: crash_fatal_error gives up on purpose"));
+      EXPECT_TRUE(any_contains(fatal["details"]["backtrace"], "fatal_exec"));
+
+      // m_free runs when the module object dies: at interpreter teardown, or Py_FinalizeEx.
+      const json& abort_cell = cell(report, "crash_abort_in_m_free", py.version, "import", config);
+      EXPECT_EQ(abort_cell["outcome"], "crash");
+      EXPECT_EQ(abort_cell["details"]["signal"], "SIGABRT");
+      EXPECT_TRUE(any_contains(abort_cell["details"]["backtrace"], "aborting_free"));
+
+      // A hang is dumped (SIGUSR1) before it is killed.
+      const json& hang = cell(report, "crash_hang_in_exec", py.version, "import", config);
+      EXPECT_EQ(hang["outcome"], "timeout");
+      EXPECT_TRUE(contains(hang["details"]["backtrace"][0], "spinning_exec")) << hang["details"]["backtrace"];
+      EXPECT_TRUE(contains(hang["details"]["python_traceback"], "import_module"));
+    }
+    // The repro command, run as printed, crashes the same way.
+    const json& segv = cell(report, "crash_segv_in_exec", py.version, "import", "isolated");
+    const fs::path again = scratch_dir() / ("repro-" + py.minor + ".json");
+    const DriverRun repro = run_program("/bin/sh", {"-c", segv["repro"].get<std::string>() + " --json " + again.string()});
+    EXPECT_EQ(repro.exit_code, 1) << repro.err;
+    const json rerun = read_json(again);
+    ASSERT_EQ(rerun["cells"].size(), 1u);
+    EXPECT_EQ(rerun["cells"][0]["outcome"], "crash");
+    EXPECT_EQ(rerun["cells"][0]["details"]["signal"], "SIGSEGV");
+  }
+}

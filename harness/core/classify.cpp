@@ -1,5 +1,7 @@
 #include "core/classify.h"
 
+#include "core/forensics.h"
+
 #include <fmt/format.h>
 #include <string.h>
 
@@ -15,6 +17,15 @@ std::string signal_name(int signal) {
 }
 
 namespace {
+
+// The crash handler's dump: native backtrace (symbolised here) and Python traceback.
+void attach_dump(HostVerdict& v, const HostRun& run) {
+  const std::optional<CrashDump> dump = parse_crash_dump(run.forensics);
+  if (!dump) return;
+  v.details["backtrace"] = symbolize(*dump);
+  if (!dump->python_traceback.empty()) v.details["python_traceback"] = dump->python_traceback;
+  if (!dump->complete) v.details["forensics_incomplete"] = true;
+}
 
 void attach_evidence(HostVerdict& v, const HostRun& run, const HostTranscript& t) {
   if (!t.progress.empty()) v.details["last_step"] = t.progress.back();
@@ -43,9 +54,13 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout) 
     v.summary = fmt::format("no result after {:.0f} s, killed {}", timeout.count() / 1000.0, where(t));
   } else if (run.signaled) {
     v.outcome = Outcome::crash;
-    v.summary = t.verdict ? fmt::format("{} after the check finished (at process exit)", signal_name(run.signal))
-                          : fmt::format("{} {}", signal_name(run.signal), where(t));
+    // Py_FatalError ends in abort(): name the fatal error, it says more than SIGABRT.
+    const std::string fatal = fatal_error_message(run.stderr_tail);
+    const std::string what = fatal.empty() ? signal_name(run.signal) : "Py_FatalError: " + fatal;
+    v.summary = t.verdict ? fmt::format("{} after the check finished (at process exit)", what)
+                          : fmt::format("{} {}", what, where(t));
     v.details["signal"] = signal_name(run.signal);
+    if (!fatal.empty()) v.details["fatal_error"] = fatal;
   } else if (!t.verdict) {
     v.outcome = Outcome::crash;
     v.summary = fmt::format("the process exited with status {} without a verdict, {}", run.exit_code, where(t));
@@ -63,6 +78,7 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout) 
   if (!t.hints.empty() && (v.outcome == Outcome::crash || v.outcome == Outcome::timeout)) {
     v.details["hints"] = t.hints;
   }
+  if (v.outcome == Outcome::crash || v.outcome == Outcome::timeout) attach_dump(v, run);
   attach_evidence(v, run, t);
   return v;
 }

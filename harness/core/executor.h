@@ -10,6 +10,8 @@ namespace isocheck {
 
 // The fd number on which every host writes its protocol messages (core/host_protocol.h).
 inline constexpr int kHostResultFd = 3;
+// The fd on which a host's crash handler writes its dump (host/crash_handler.h, core/forensics.h).
+inline constexpr int kHostForensicsFd = 4;
 
 struct HostInvocation {
   std::string executable;
@@ -26,6 +28,7 @@ struct HostRun {
   int signal = 0;
   int exit_code = 0;        // when !signaled
   std::string protocol;     // everything written on kHostResultFd
+  std::string forensics;    // everything written on kHostForensicsFd
   std::string stdout_tail;  // the last bytes the module under test wrote
   std::string stderr_tail;
   double duration_ms = 0;
@@ -39,8 +42,9 @@ class HostExecutor {
 };
 
 // Real processes through Boost.Process v2: the host is the leader of its own process group;
-// on timeout, and after it exits, the whole group is SIGKILLed so nothing it forked outlives
-// the cell or holds its pipes open. Output beyond `tail_bytes` per stream is dropped from the
+// on timeout it first gets SIGUSR1 (its crash handler dumps where it hangs) and a moment later
+// the whole group is SIGKILLed; after it exits the group is SIGKILLed too, so nothing it forked
+// outlives the cell or holds its pipes open. Output beyond `tail_bytes` per stream is dropped from the
 // front (drained, never blocking the child).
 class ProcessExecutor final : public HostExecutor {
  public:

@@ -59,7 +59,8 @@ HostInvocation cell_invocation(const RunOptions& options, const PythonTarget& py
   inv.timeout = options.timeout;
   inv.args = {"cell",    "--python-exe", python.executable, "--module", module,
               "--check", check,          "--config",        std::string(to_string(config)),
-              "--cycles", std::to_string(options.cycles),  "--result-fd", std::to_string(kHostResultFd)};
+              "--cycles", std::to_string(options.cycles),  "--result-fd", std::to_string(kHostResultFd),
+              "--forensics-fd", std::to_string(kHostForensicsFd)};
   if (!variant.empty()) {
     inv.args.push_back("--variant");
     inv.args.emplace_back(variant);

@@ -1,3 +1,4 @@
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
@@ -87,22 +88,32 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   HostRun run;
   const auto started_at = std::chrono::steady_clock::now();
   asio::io_context ctx;
-  asio::readable_pipe out_r(ctx), err_r(ctx), res_r(ctx);
-  asio::writable_pipe out_w(ctx), err_w(ctx), res_w(ctx);
+  asio::readable_pipe out_r(ctx), err_r(ctx), res_r(ctx), dump_r(ctx);
+  asio::writable_pipe out_w(ctx), err_w(ctx), res_w(ctx), dump_w(ctx);
   bp::error_code ec;
   asio::connect_pipe(out_r, out_w, ec);
   if (!ec) asio::connect_pipe(err_r, err_w, ec);
   if (!ec) asio::connect_pipe(res_r, res_w, ec);
+  if (!ec) asio::connect_pipe(dump_r, dump_w, ec);
   if (ec) {
     run.start_error = "cannot create pipes: " + ec.message();
     return run;
+  }
+  // The child's fds 3 and 4 are made by dup2 in order; a source fd that is itself 3 or 4 would
+  // be overwritten by the first dup2, so keep every source above them.
+  for (asio::writable_pipe* p : {&res_w, &dump_w}) {
+    if (p->native_handle() <= kHostForensicsFd) {
+      const int high = ::fcntl(p->native_handle(), F_DUPFD_CLOEXEC, kHostForensicsFd + 1);
+      ::close(p->release());
+      p->assign(high);
+    }
   }
 
   std::optional<bp::process> proc;
   try {
     proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
                  bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
-                 NewProcessGroup{});
+                 InheritFd{kHostForensicsFd, dump_w.native_handle()}, NewProcessGroup{});
   } catch (const std::exception& e) {
     run.start_error = e.what();
     return run;
@@ -111,6 +122,7 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   out_w.close();
   err_w.close();
   res_w.close();
+  dump_w.close();
   const pid_t pgid = proc->id();
 
   // The protocol stream is kept whole up to a generous cap; a host that floods it is broken.
@@ -118,16 +130,25 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   std::make_shared<Drain>(out_r, run.stdout_tail, tail_bytes_)->start();
   std::make_shared<Drain>(err_r, run.stderr_tail, tail_bytes_)->start();
   std::make_shared<Drain>(res_r, run.protocol, kProtocolLimit)->start();
+  std::make_shared<Drain>(dump_r, run.forensics, kProtocolLimit)->start();
 
+  // Time for the host's crash handler to dump a hung process before it is killed.
+  constexpr auto kDumpGrace = std::chrono::milliseconds(1000);
   asio::steady_timer deadline(ctx);
+  asio::steady_timer kill_timer(ctx);
   deadline.expires_after(invocation.timeout);
   deadline.async_wait([&](bp::error_code wait_ec) {
     if (wait_ec) return;  // cancelled: the host ended in time
     run.timed_out = true;
-    ::kill(-pgid, SIGKILL);
+    ::kill(pgid, SIGUSR1);
+    kill_timer.expires_after(kDumpGrace);
+    kill_timer.async_wait([&](bp::error_code kill_ec) {
+      if (!kill_ec) ::kill(-pgid, SIGKILL);
+    });
   });
   proc->async_wait([&](bp::error_code, int) {
     deadline.cancel();
+    kill_timer.cancel();
     // Anything the host left behind (forked children, daemons) goes with it; this also
     // guarantees EOF on the pipes they might have inherited.
     ::kill(-pgid, SIGKILL);

@@ -13,6 +13,7 @@
 
 #include "core/catalog.h"
 #include "core/host_protocol.h"
+#include "host/crash_handler.h"
 #include "host/interpreter.h"
 #include "host/interpreter_session.h"
 #include "host/result_channel.h"
@@ -37,6 +38,7 @@ struct Options {
   std::string variant;
   int cycles = 10;
   int result_fd = 1;
+  int forensics_fd = 2;
 };
 
 HostVerdict error_verdict(std::string summary) {
@@ -118,6 +120,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--path", o.paths, "directory prepended to sys.path");
     cmd->add_option("--exercise", o.exercise, "exercise file defining exercise(module)");
     cmd->add_option("--result-fd", o.result_fd, "file descriptor for protocol messages");
+    cmd->add_option("--forensics-fd", o.forensics_fd, "file descriptor for crash dumps");
   };
   CLI::App* describe = app.add_subcommand("describe", "describe the Python and locate modules");
   add_common(describe);
@@ -129,6 +132,7 @@ int main(int argc, char** argv) {
   cell->add_option("--cycles", o.cycles)->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
+  install_crash_handler(o.forensics_fd);
   ResultChannel channel(o.result_fd);
   try {
     return describe->parsed() ? run_describe(o, channel) : run_cell(o, channel);

@@ -19,6 +19,9 @@ MainInterpreter::MainInterpreter(const std::string& program_name) {
   PyConfig config;
   PyConfig_InitPythonConfig(&config);
   config.parse_argv = 0;
+  // The host's own crash handler reports fatal signals (host/crash_handler.h); faulthandler,
+  // if PYTHONFAULTHANDLER asked for it, would replace it.
+  config.faulthandler = 0;
   PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, program_name.c_str());
   if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
   PyConfig_Clear(&config);

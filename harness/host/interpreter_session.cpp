@@ -66,7 +66,10 @@ InterpreterSession::InterpreterSession(Config config, MainInterpreter& main,
       PyDict_SetItemString(ns, "__name__", Ref(PyUnicode_FromString("__isocheck_probe__")).p) < 0) {
     throw_python_error("cannot prepare the probe namespace");
   }
-  Ref result(PyRun_String(kProbeSource, Py_file_input, ns, ns));
+  // Named, so that tracebacks through the probe say whose frames they are.
+  Ref code(Py_CompileString(kProbeSource, "<isocheck probe>", Py_file_input));
+  if (code.p == nullptr) throw_python_error("the probe failed to compile");
+  Ref result(PyEval_EvalCode(code.p, ns, ns));
   if (result.p == nullptr) throw_python_error("the probe failed to load");
 
   Ref paths(PyList_New(0));
