@@ -1,5 +1,7 @@
 #include "core/catalog.h"
 
+#include "core/lint.h"
+
 namespace isocheck {
 
 namespace {
@@ -35,6 +37,9 @@ const std::vector<CheckInfo>& table() {
       {"reinit", {main},
        "import and exercise, Py_FinalizeEx, initialise again, import and exercise again",
        "Surprising Edge Cases", {}},
+      {"lint", {},
+       "read the shared object: single-phase init, static types, PyState_*, PyGILState_*, writable globals",
+       "Isolated Module Objects; Heap Types; Managing Global State", {}, lint_extension},
   };
   return checks;
 }

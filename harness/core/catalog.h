@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/host_protocol.h"
 
 namespace isocheck {
 
@@ -19,6 +20,9 @@ struct CheckInfo {
   // Independent parts of the check, each run in a fresh host process so that a crash in one
   // (say, FIFO teardown) neither hides nor perturbs the others. Empty: a single run.
   std::vector<std::string_view> variants;
+  // For checks that run no interpreter (configs empty): computed by the driver from the
+  // extension's file, e.g. lint reading the ELF object.
+  HostVerdict (*in_driver)(const std::string& extension_file) = nullptr;
 };
 
 std::span<const CheckInfo> check_catalog();

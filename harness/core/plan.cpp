@@ -107,6 +107,15 @@ std::vector<PlannedCell> plan_cells(const RunOptions& options, const std::vector
       for (const std::string& check_id : options.checks) {
         const CheckInfo* check = find_check(check_id);
         if (check == nullptr) continue;
+        if (check->in_driver != nullptr) {
+          // No interpreter, no config: the driver reads the extension file itself.
+          PlannedCell cell;
+          cell.key = CellKey{module, python.version, std::string(kNoConfig), check_id};
+          cell.repro = repro_command(options, python, module, check_id, cell.key.config);
+          cell.preset = blocked ? *blocked : check->in_driver(availability.at({module, python.version}).origin);
+          cells.push_back(std::move(cell));
+          continue;
+        }
         for (Config config : check->configs) {
           if (std::find(options.configs.begin(), options.configs.end(), config) == options.configs.end()) continue;
           PlannedCell cell;
