@@ -17,6 +17,9 @@ struct HostInvocation {
   std::string executable;
   std::vector<std::string> args;
   std::chrono::milliseconds timeout{60000};
+  // The host writes to isocheck's own stdout/stderr (`isocheck repro`) instead of captured
+  // pipes; the tails in HostRun stay empty.
+  bool live_output = false;
 };
 
 // Everything observable about one finished host process.

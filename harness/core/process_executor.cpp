@@ -111,8 +111,10 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
 
   std::optional<bp::process> proc;
   try {
+    const int out_fd = invocation.live_output ? STDOUT_FILENO : out_w.native_handle();
+    const int err_fd = invocation.live_output ? STDERR_FILENO : err_w.native_handle();
     proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
-                 bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
+                 bp::process_stdio{nullptr, out_fd, err_fd}, InheritFd{kHostResultFd, res_w.native_handle()},
                  InheritFd{kHostForensicsFd, dump_w.native_handle()}, NewProcessGroup{});
   } catch (const std::exception& e) {
     run.start_error = e.what();

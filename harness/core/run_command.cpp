@@ -32,7 +32,9 @@ std::string utc_timestamp() {
 
 namespace {
 
-void validate_inputs(RunOptions& options) {
+}  // namespace
+
+void validate_run_inputs(RunOptions& options) {
   if (options.modules.empty()) throw UsageError("run: name at least one MODULE");
   for (std::string& m : options.modules) m = normalise_module_arg(m);
   for (std::string& p : options.paths) {
@@ -49,6 +51,8 @@ void validate_inputs(RunOptions& options) {
     options.exercise = fs::absolute(options.exercise).lexically_normal().string();
   }
 }
+
+namespace {
 
 HostInvocation describe_invocation(const RunOptions& options, const PythonTarget& python) {
   HostInvocation inv;
@@ -124,7 +128,7 @@ ModuleAvailability locate_modules(const RunOptions& options, const std::vector<P
 
 int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
   RunOptions& options = request.options;
-  validate_inputs(options);
+  validate_run_inputs(options);
   if (request.json_report) check_writable_destination(*request.json_report, "--json");
 
   const std::vector<PythonTarget> pythons =

@@ -29,6 +29,10 @@ struct RunRequest {
 // cell runs; once cells run, every planned cell ends up in the report.
 int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress);
 
+// Checks MODULE arguments (NAME=FILE.so must be a shared object), --path dirs and the
+// exercise file, and makes paths absolute. Throws UsageError.
+void validate_run_inputs(RunOptions& options);
+
 // Asks each Python's host where the modules are and whether the exercise file loads.
 // Throws UsageError for a module no Python can import as an extension, or a bad exercise.
 ModuleAvailability locate_modules(const RunOptions& options, const std::vector<PythonTarget>& pythons,

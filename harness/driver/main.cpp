@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/catalog.h"
+#include "core/repro.h"
 #include "core/run_command.h"
 #include "core/usage_error.h"
 
@@ -122,6 +123,16 @@ int main(int argc, char** argv) {
   run->add_option("--json", json, "write the JSON report here");
   run->add_option("--require", required, "configs whose `unsupported` fails the gate");
 
+  ReproRequest repro_request;
+  double repro_timeout_s = 60;
+  CLI::App* repro = app.add_subcommand("repro", "rerun one cell in the foreground with full forensics");
+  repro->add_option("CELL", repro_request.cell, "MODULE:PYTHON:CONFIG:CHECK, as the report names it")->required();
+  repro->add_option("--path", repro_request.options.paths, "directory prepended to sys.path");
+  repro->add_option("--exercise", repro_request.options.exercise, "file defining exercise(module)");
+  repro->add_option("--cycles", repro_request.options.cycles, "cycles for cycles/leaks")->check(CLI::Range(1, 100000));
+  repro->add_option("--timeout", repro_timeout_s, "wall limit, seconds")->check(CLI::PositiveNumber);
+  repro->add_flag("--gdb", repro_request.gdb, "run the host under gdb, stopped at the crash");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -138,6 +149,13 @@ int main(int argc, char** argv) {
     if (list->parsed()) {
       print_catalog(std::cout);
       return kExitGatePassed;
+    }
+    if (repro->parsed()) {
+      repro_request.options.timeout = std::chrono::milliseconds(static_cast<long long>(repro_timeout_s * 1000));
+      repro_request.options.program = program_for_repro();
+      repro_request.host_manifest = default_manifest();
+      ProcessExecutor executor;
+      return run_repro(std::move(repro_request), executor, std::cout);
     }
     request.options.checks = parse_checks(checks);
     request.options.configs = configs.empty() ? std::vector<Config>(std::begin(kAllConfigs), std::end(kAllConfigs))

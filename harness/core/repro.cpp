@@ -1,0 +1,164 @@
+#include "core/repro.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <ostream>
+
+#include "core/catalog.h"
+#include "core/classify.h"
+#include "core/pythons.h"
+#include "core/run_command.h"
+#include "core/usage_error.h"
+
+namespace isocheck {
+
+namespace fs = std::filesystem;
+
+CellSpec parse_cell_spec(const std::string& text) {
+  CellSpec spec;
+  std::string rest = text;
+  std::string* fields[] = {&spec.check, &spec.config, &spec.python};
+  for (std::string* field : fields) {
+    const size_t colon = rest.rfind(':');
+    if (colon == std::string::npos) {
+      throw UsageError(fmt::format("repro {}: expected MODULE:PYTHON:CONFIG:CHECK, e.g. mymod:3.12:isolated:teardown", text));
+    }
+    *field = rest.substr(colon + 1);
+    rest.resize(colon);
+  }
+  spec.module = rest;
+  const CheckInfo* check = find_check(spec.check);
+  if (check == nullptr) throw UsageError(fmt::format("repro {}: unknown check '{}'", text, spec.check));
+  const auto config = parse_config(spec.config);
+  const bool runs_there = config && std::find(check->configs.begin(), check->configs.end(), *config) != check->configs.end();
+  const bool no_config = check->configs.empty() && spec.config == kNoConfig;
+  if (!runs_there && !no_config) {
+    throw UsageError(fmt::format("repro {}: check '{}' does not run in config '{}'", text, spec.check, spec.config));
+  }
+  if (spec.module.empty() || spec.python.empty()) {
+    throw UsageError(fmt::format("repro {}: expected MODULE:PYTHON:CONFIG:CHECK", text));
+  }
+  return spec;
+}
+
+namespace {
+
+// gdb gets the protocol and the crash dump on the terminal: fds 3 and 4 are not open there.
+std::vector<std::string> terminal_args(std::vector<std::string> args) {
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--result-fd") args[i + 1] = "1";
+    if (args[i] == "--forensics-fd") args[i + 1] = "2";
+  }
+  return args;
+}
+
+std::string find_on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "";
+  while (!dirs.empty()) {
+    const size_t colon = dirs.find(':');
+    const fs::path candidate = fs::path(dirs.substr(0, colon)) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+  }
+  return "";
+}
+
+// CPython ships gdb helpers next to its executable as python3.X-gdb.py (py-bt, py-list...).
+std::string gdb_helpers_for(const PythonTarget& python) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(python.executable, ec);
+  const fs::path helper = (ec ? fs::path(python.executable) : real).parent_path() / ("python" + python.minor + "-gdb.py");
+  return fs::exists(helper, ec) ? helper.string() : "";
+}
+
+[[noreturn]] void exec_gdb(const HostInvocation& inv, const PythonTarget& python, std::ostream& out) {
+  const std::string gdb = find_on_path("gdb");
+  if (gdb.empty()) throw UsageError("repro --gdb: gdb is not installed (apt-get install gdb)");
+  const fs::path commands = fs::temp_directory_path() / fmt::format("isocheck-gdb-{}.cmd", ::getpid());
+  std::ofstream cmd(commands);
+  cmd << "set pagination off\n"
+      << "handle SIGUSR1 nostop noprint pass\n";
+  const std::string helpers = gdb_helpers_for(python);
+  if (!helpers.empty()) cmd << "source " << helpers << "\n";
+  cmd << "run\n";
+  cmd.close();
+  out << fmt::format("isocheck: running the host under gdb{}; at the crash try: bt, py-bt\n",
+                     helpers.empty() ? " (no CPython gdb helpers found)" : " with " + helpers)
+      << std::flush;
+  std::vector<std::string> argv = {gdb, "-q", "-x", commands.string(), "--args", inv.executable};
+  for (const std::string& a : terminal_args(inv.args)) argv.push_back(a);
+  std::vector<char*> raw;
+  for (std::string& a : argv) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  ::execv(gdb.c_str(), raw.data());
+  throw UsageError(fmt::format("repro --gdb: cannot run {}", gdb));
+}
+
+void print_forensics(const HostVerdict& v, std::ostream& out) {
+  out << fmt::format("\n{}: {}\n", to_string(v.outcome), v.summary);
+  const auto& d = v.details;
+  if (d.contains("last_step")) out << "  last step: " << d["last_step"].get<std::string>() << "\n";
+  if (d.contains("signal")) out << "  signal: " << d["signal"].get<std::string>() << "\n";
+  if (d.contains("backtrace")) {
+    out << "  native backtrace:\n";
+    for (const auto& frame : d["backtrace"]) out << "    " << frame.get<std::string>() << "\n";
+  }
+  if (d.contains("python_traceback")) {
+    out << "  Python traceback:\n";
+    std::string tb = d["python_traceback"].get<std::string>();
+    size_t start = 0;
+    while (start < tb.size()) {
+      const size_t end = tb.find('\n', start);
+      out << "    " << tb.substr(start, end - start) << "\n";
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+  if (d.contains("python_traceback") == false && d.contains("backtrace") == false &&
+      (v.outcome == Outcome::crash || v.outcome == Outcome::timeout)) {
+    out << "  (the host left no crash dump)\n";
+  }
+}
+
+}  // namespace
+
+int run_repro(ReproRequest request, HostExecutor& executor, std::ostream& out) {
+  const CellSpec spec = parse_cell_spec(request.cell);
+  RunOptions& options = request.options;
+  options.modules = {spec.module};
+  options.checks = {spec.check};
+  if (const auto config = parse_config(spec.config)) options.configs = {*config};
+  validate_run_inputs(options);
+
+  const std::vector<PythonTarget> pythons =
+      select_pythons(load_host_manifest(request.host_manifest), {spec.python}, executor);
+  const ModuleAvailability availability = locate_modules(options, pythons, executor);
+  const std::vector<PlannedCell> cells = plan_cells(options, pythons, availability);
+  if (cells.size() != 1) throw UsageError(fmt::format("repro {}: does not name one cell", request.cell));
+  const PlannedCell& cell = cells.front();
+  if (cell.preset) {
+    print_forensics(*cell.preset, out);
+    return kExitGateFailed;
+  }
+  if (request.gdb) exec_gdb(cell.runs.front().invocation, pythons.front(), out);
+
+  std::vector<std::pair<std::string, HostVerdict>> verdicts;
+  for (const PlannedRun& run : cell.runs) {
+    HostInvocation inv = run.invocation;
+    inv.live_output = true;
+    out << fmt::format("isocheck: {} {} {} {}{} (module output follows)\n", spec.module, pythons.front().version,
+                       spec.config, spec.check, run.variant.empty() ? "" : " [" + run.variant + "]")
+        << std::flush;
+    verdicts.emplace_back(run.variant, classify_run(executor.run(inv), inv.timeout));
+  }
+  HostVerdict merged = merge_variants(verdicts);
+  append_hint(merged);
+  print_forensics(merged, out);
+  return fails_gate(merged.outcome) ? kExitGateFailed : kExitGatePassed;
+}
+
+}  // namespace isocheck
