@@ -66,6 +66,21 @@ HostVerdict run_reimport(ScenarioContext& ctx) {
                      fmt::format("the old module object broke after the re-import: its exercise "
                                  "raised {} (HOWTO: Isolated Module Objects)", old.text));
     }
+    // Both objects have now had two calls; independent state gives the same second result.
+    // A module that finds "its" state globally (PyState_FindModule) serves the old object
+    // from the new one's state instead.
+    ctx.progress.step("exercise the second module object again");
+    const host::ExerciseResult renewed_second = interp.exercise(second);
+    if (renewed_second != old) {
+      HostVerdict v = verdict(
+          Outcome::fail,
+          fmt::format("calls through one module object change the other's state: the second call gave "
+                      "{} on the old module object but {} on the new one (HOWTO: Module State Access "
+                      "from Functions)", old.describe(), renewed_second.describe()));
+      v.details["old_second_result"] = old.describe();
+      v.details["new_second_result"] = renewed_second.describe();
+      return v;
+    }
   }
   ctx.progress.step("reimport: destroy interpreter");
   interp.end();

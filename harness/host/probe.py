@@ -296,23 +296,26 @@ def leak_run_main(index, warmups, reps):
         except BaseException:
             pass
 
+    def noop():
+        pass
+
+    def block_growth(fn):
+        # One extra first repetition settles the loop's own allocations (the list, the ints
+        # holding counts); it is dropped.
+        deltas = [0] * (reps + 1)
+        for r in range(reps + 1):
+            before = sys.getallocatedblocks()
+            fn()
+            _clear_caches()
+            deltas[r] = sys.getallocatedblocks() - before
+        return deltas[1:]
+
     for _ in range(warmups):
         call()
         _clear_caches()
-    # Measuring allocates too (the int holding the first count): calibrate that away.
-    overhead = None
-    for _ in range(reps):
-        before = sys.getallocatedblocks()
-        _clear_caches()
-        after = sys.getallocatedblocks()
-        overhead = after - before if overhead is None else min(overhead, after - before)
-    block_deltas = [0] * reps
-    for r in range(reps):
-        before = sys.getallocatedblocks()
-        call()
-        _clear_caches()
-        after = sys.getallocatedblocks()
-        block_deltas[r] = after - before - overhead
+    # Measuring allocates too: the same loop around a no-op gives what to subtract.
+    overhead = max(block_growth(noop))
+    block_deltas = [d - overhead for d in block_growth(call)]
 
     tracked = _tracked_objects(module)
     counts = [0] * len(tracked)
