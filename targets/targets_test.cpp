@@ -84,6 +84,7 @@ Matrix matrix_of(const json& report, const std::string& module, const std::strin
 struct Row {
   std::string check;
   std::string main, legacy, isolated;
+  std::string none = "-";  // the "-" column of checks that run no interpreter (lint)
 };
 
 void expect_matrix(const json& report, const std::string& module, const std::string& python,
@@ -92,7 +93,7 @@ void expect_matrix(const json& report, const std::string& module, const std::str
   size_t expected_cells = 0;
   for (const Row& row : rows) {
     const std::pair<const char*, std::string> columns[] = {
-        {"main", row.main}, {"legacy", row.legacy}, {"isolated", row.isolated}};
+        {"main", row.main}, {"legacy", row.legacy}, {"isolated", row.isolated}, {"-", row.none}};
     for (const auto& [config, outcome] : columns) {
       const std::string key = row.check + "[" + config + "]";
       auto it = m.find(key);
@@ -131,7 +132,9 @@ bool contains(const json& text, const std::string& part) {
 const std::vector<std::string> kFixtures = {
     "good_isolated",        "bad_singlephase_global", "bad_static_type",        "bad_cached_global",
     "bad_global_counter",   "optout_not_supported",   "optout_shared_gil_only", "bad_crash_second_exec",
-    "bad_hang_second_exec", "bad_double_free_teardown"};
+    "bad_hang_second_exec", "bad_double_free_teardown", "bad_leak_per_import", "bad_leak_per_call",
+    "bad_type_refleak_dealloc", "good_one_time_cache", "bad_gc_no_type_visit", "bad_exception_global",
+    "bad_race_global", "bad_survives_finalize", "warn_gilstate", "bad_pystate_findmodule"};
 
 // One isocheck run over every fixture and every built Python, shared by the tests below.
 class Fixtures : public ::testing::Test {
@@ -160,9 +163,9 @@ class Fixtures : public ::testing::Test {
 };
 
 TEST_F(Fixtures, NoCellIsLostAndTheGateFails) {
-  // 18 cells per module and Python: import x3, reimport x3, cycles x2, leaks x3, isolation x2,
-  // heap-types x1, concurrent x1, teardown x2, reinit x1.
-  EXPECT_EQ((*report_)["cells"].size(), kFixtures.size() * pythons_.size() * 18);
+  // 19 cells per module and Python: import x3, reimport x3, cycles x2, leaks x3, isolation x2,
+  // heap-types x1, concurrent x1, teardown x2, reinit x1, lint x1.
+  EXPECT_EQ((*report_)["cells"].size(), kFixtures.size() * pythons_.size() * 19);
   EXPECT_EQ((*report_)["schema"], "isocheck-report/1");
   EXPECT_FALSE(report_->contains("incomplete"));
   EXPECT_EQ(run_->exit_code, 1) << "bad fixtures must fail the gate";
@@ -179,7 +182,8 @@ TEST_F(Fixtures, FullyIsolatedModulePassesEveryCell) {
                    {"heap-types", "pass", "-", "-"},
                    {"concurrent", "-", "-", "pass"},
                    {"teardown", "-", "pass", "pass"},
-                   {"reinit", "pass", "-", "-"}});
+                   {"reinit", "pass", "-", "-"},
+                   {"lint", "-", "-", "-", "pass"}});
     // CPython keeps a block per class a destroyed interpreter had (Widget, Error): reported
     // as CPython's, not the module's leak.
     const json& leaks = cell(*report_, "good_isolated", py.version, "leaks", "isolated");
@@ -206,11 +210,14 @@ TEST_F(Fixtures, SinglePhaseModuleIsRefusedByIsolatedAndSharesItsObjectsElsewher
                    {"heap-types", "skip", "-", "-"},
                    {"concurrent", "-", "-", "unsupported"},
                    {"teardown", "-", py312 ? "crash" : "pass", "unsupported"},
-                   {"reinit", "fail", "-", "-"}});
+                   {"reinit", "fail", "-", "-"},
+                   {"lint", "-", "-", "-", "fail"}});
     EXPECT_EQ(cell(*report_, "bad_singlephase_global", py.version, "import", "isolated")["summary"],
               "refused: module bad_singlephase_global does not support loading in subinterpreters");
     EXPECT_TRUE(contains(cell(*report_, "bad_singlephase_global", py.version, "isolation", "legacy")["summary"],
                          "bad_singlephase_global.registry (dict)"));
+    EXPECT_TRUE(contains(cell(*report_, "bad_singlephase_global", py.version, "lint", "-")["summary"],
+                         "single-phase init"));
     if (py312) {
       const json& teardown = cell(*report_, "bad_singlephase_global", py.version, "teardown", "legacy");
       EXPECT_EQ(teardown["details"]["signal"], "SIGSEGV");
@@ -232,9 +239,11 @@ TEST_F(Fixtures, StaticTypeIsTheSameObjectEverywhere) {
                    {"heap-types", "fail", "-", "-"},
                    {"concurrent", "-", "-", "pass"},
                    {"teardown", "-", "pass", "pass"},
-                   {"reinit", "pass", "-", "-"}});
+                   {"reinit", "pass", "-", "-"},
+                   {"lint", "-", "-", "-", "fail"}});
     EXPECT_TRUE(contains(cell(*report_, "bad_static_type", py.version, "heap-types", "main")["summary"],
                          "bad_static_type.StaticThing is a static type"));
+    EXPECT_TRUE(contains(cell(*report_, "bad_static_type", py.version, "lint", "-")["summary"], "StaticThing"));
     const json& isolation = cell(*report_, "bad_static_type", py.version, "isolation", "isolated");
     EXPECT_TRUE(contains(isolation["summary"], "bad_static_type.StaticThing (type)"));
     EXPECT_TRUE(contains(isolation["summary"], "HOWTO: Heap Types"));
@@ -252,7 +261,8 @@ TEST_F(Fixtures, PythonObjectCachedInACGlobalIsShared) {
                    {"heap-types", "skip", "-", "-"},
                    {"concurrent", "-", "-", "pass"},
                    {"teardown", "-", "pass", "pass"},
-                   {"reinit", "pass", "-", "-"}});
+                   {"reinit", "pass", "-", "-"},
+                   {"lint", "-", "-", "-", "warn"}});
     const json& isolation = cell(*report_, "bad_cached_global", py.version, "isolation", "legacy");
     EXPECT_TRUE(contains(isolation["summary"], "bad_cached_global.cache (list)"));
     EXPECT_TRUE(contains(isolation["summary"], "HOWTO: Managing Global State"));
@@ -272,7 +282,10 @@ TEST_F(Fixtures, CGlobalCounterIsCaughtOnlyThroughTheExercise) {
                    {"heap-types", "skip", "-", "-"},
                    {"concurrent", "-", "-", "fail"},
                    {"teardown", "-", "pass", "pass"},
-                   {"reinit", "fail", "-", "-"}});
+                   {"reinit", "fail", "-", "-"},
+                   {"lint", "-", "-", "-", "warn"}});
+    // lint sees the counter as a writable global of the module's own.
+    EXPECT_TRUE(contains(cell(*report_, "bad_global_counter", py.version, "lint", "-")["summary"], "counter"));
     const json& isolation = cell(*report_, "bad_global_counter", py.version, "isolation", "isolated");
     EXPECT_EQ(isolation["details"]["fresh_result"], "1");
     // 1 call in the fresh interpreter, 3 in A: B's first call sees 5.
@@ -295,7 +308,8 @@ TEST_F(Fixtures, HonestOptOutsAreUnsupportedOnlyWhereCPythonRefusesThem) {
                      {"heap-types", "skip", "-", "-"},
                      {"concurrent", "-", "-", "unsupported"},
                      {"teardown", "-", "pass", "unsupported"},
-                     {"reinit", "pass", "-", "-"}});
+                     {"reinit", "pass", "-", "-"},
+                   {"lint", "-", "-", "-", "pass"}});
       EXPECT_EQ(cell(*report_, module, py.version, "import", "isolated")["summary"],
                 "refused: module " + module + " does not support loading in subinterpreters");
     }
@@ -315,7 +329,8 @@ TEST_F(Fixtures, CrashOnSecondExecIsACrashCellAndTheModulesOtherCellsSurvive) {
                    {"heap-types", "skip", "-", "-"},
                    {"concurrent", "-", "-", "crash"},
                    {"teardown", "-", "crash", "crash"},
-                   {"reinit", "crash", "-", "-"}});
+                   {"reinit", "crash", "-", "-"},
+                   {"lint", "-", "-", "-", "warn"}});
     const json& cycles = cell(*report_, "bad_crash_second_exec", py.version, "cycles", "isolated");
     EXPECT_EQ(cycles["details"]["signal"], "SIGSEGV");
     EXPECT_EQ(cycles["details"]["last_step"], "cycle 2 of 10: import bad_crash_second_exec");
@@ -334,7 +349,8 @@ TEST_F(Fixtures, HangIsATimeoutWithTheStepItHungIn) {
                    {"heap-types", "skip", "-", "-"},
                    {"concurrent", "-", "-", "timeout"},
                    {"teardown", "-", "timeout", "timeout"},
-                   {"reinit", "timeout", "-", "-"}});
+                   {"reinit", "timeout", "-", "-"},
+                   {"lint", "-", "-", "-", "warn"}});
     EXPECT_TRUE(contains(cell(*report_, "bad_hang_second_exec", py.version, "reimport", "main")["summary"],
                          "import it again"));
   }
@@ -357,10 +373,90 @@ TEST_F(Fixtures, DoubleFreeAtTeardownCrashesOnlyWithTwoLiveModuleObjects) {
                    {"heap-types", "skip", "-", "-"},
                    {"concurrent", "-", "-", "pass|crash"},
                    {"teardown", "-", "crash", "crash"},
-                   {"reinit", "pass", "-", "-"}});
+                   {"reinit", "pass", "-", "-"},
+                   {"lint", "-", "-", "-", "warn"}});
     const json& teardown = cell(*report_, "bad_double_free_teardown", py.version, "teardown", "isolated");
     EXPECT_EQ(teardown["details"]["signal"], "SIGABRT");
     EXPECT_TRUE(contains(teardown["details"]["stderr_tail"], "double free"));
+  }
+}
+
+// A fixture whose one defect shows in exactly the cells listed (all others pass), on every Python.
+struct Defect {
+  std::string module;
+  std::map<std::string, std::string> cells;  // "check[config]" -> outcome
+  std::string why;
+};
+
+void expect_only(const json& report, const std::string& python, const Defect& d) {
+  const Matrix m = matrix_of(report, d.module, python);
+  EXPECT_EQ(m.size(), 19u) << d.module;
+  for (const auto& [key, c] : m) {
+    auto it = d.cells.find(key);
+    const std::string expected = it == d.cells.end() ? "pass" : it->second;
+    EXPECT_EQ((*c)["outcome"], expected) << d.module << " " << python << " " << key << " (" << d.why
+                                         << "): " << (*c)["summary"];
+  }
+}
+
+TEST_F(Fixtures, EachLaterDefectClassIsCaughtByItsCheckAndOnlyThere) {
+  const std::vector<Defect> defects = {
+      {"bad_leak_per_import", {{"leaks[legacy]", "fail"}, {"leaks[isolated]", "fail"}},
+       "an object leaked per exec: one per import, none per exercise call"},
+      {"bad_leak_per_call", {{"leaks[main]", "fail"}, {"leaks[legacy]", "fail"}, {"leaks[isolated]", "fail"}},
+       "an object leaked per bump(): per call in main, per import+exercise in subinterpreters"},
+      {"bad_type_refleak_dealloc", {{"leaks[main]", "fail"}, {"leaks[legacy]", "fail"}, {"leaks[isolated]", "fail"}},
+       "tp_dealloc keeps a reference to Widget per instance: the type never dies"},
+      {"good_one_time_cache", {}, "a cache filled once per module object is no leak"},
+      {"bad_gc_no_type_visit", {{"heap-types[main]", "fail"}}, "tp_traverse does not visit the type"},
+      {"bad_exception_global",
+       {{"reimport[main]", "fail"}, {"reimport[legacy]", "fail"}, {"reimport[isolated]", "fail"},
+        {"isolation[legacy]", "fail"}, {"isolation[isolated]", "fail"}, {"heap-types[main]", "fail"},
+        {"lint[-]", "warn"}},
+       "one Error class in a C global, shared by every module object"},
+      {"bad_race_global", {{"concurrent[isolated]", "fail"}, {"lint[-]", "warn"}},
+       "a C-global scratch value raced by simultaneous interpreters; sequential use is right"},
+      {"bad_survives_finalize", {{"reinit[main]", "fail"}, {"lint[-]", "warn"}},
+       "a Py_AtExit hook frees process state but leaves its 'initialized' flag set"},
+      {"warn_gilstate", {{"lint[-]", "warn"}}, "PyGILState_* is only visible in the binary"},
+      {"bad_pystate_findmodule",
+       {{"import[isolated]", "unsupported"}, {"reimport[main]", "fail"}, {"reimport[legacy]", "fail"},
+        {"reimport[isolated]", "unsupported"}, {"cycles[isolated]", "unsupported"},
+        {"leaks[isolated]", "unsupported"}, {"isolation[isolated]", "unsupported"},
+        {"concurrent[isolated]", "unsupported"}, {"teardown[isolated]", "unsupported"}, {"lint[-]", "fail"}},
+       "single-phase init; PyState_FindModule hands the old module object the new one's state"},
+  };
+  for (const auto& py : pythons_) {
+    for (const Defect& d : defects) expect_only(*report_, py.version, d);
+    // The figures name the culprit.
+    const json& per_call = cell(*report_, "bad_leak_per_call", py.version, "leaks", "main");
+    EXPECT_EQ(per_call["metrics"]["blocks_per_exercise_call"], 1);
+    const json& per_import = cell(*report_, "bad_leak_per_import", py.version, "leaks", "isolated");
+    EXPECT_EQ(per_import["metrics"]["leaked_blocks_per_cycle"], 1);
+    const json& clean = cell(*report_, "good_one_time_cache", py.version, "leaks", "isolated");
+    EXPECT_EQ(clean["metrics"]["leaked_blocks_per_cycle"], 0);
+    EXPECT_TRUE(contains(cell(*report_, "bad_type_refleak_dealloc", py.version, "leaks", "main")["summary"],
+                         "bad_type_refleak_dealloc.Widget +1"));
+    EXPECT_TRUE(contains(cell(*report_, "bad_gc_no_type_visit", py.version, "heap-types", "main")["summary"],
+                         "tp_traverse"));
+    EXPECT_TRUE(contains(cell(*report_, "warn_gilstate", py.version, "lint", "-")["summary"], "PyGILState"));
+  }
+}
+
+TEST(ReferenceLeak, ExtraIncrefOnAnArgumentIsFoundByItsPath) {
+  const fs::path report_file = scratch_dir() / "refleak.json";
+  const DriverRun run = run_isocheck({"run", "bad_refleak_argument", "--path", ISOCHECK_TARGETS_DIR, "--exercise",
+                                      ISOCHECK_EXERCISE_ARGUMENT, "--check", "leaks", "--json", report_file.string()});
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const json report = read_json(report_file);
+  for (const BuiltPython& py : built_pythons()) {
+    // Nothing is allocated: only the reference count of the exercise's TOKEN grows, every call.
+    // In a subinterpreter TOKEN dies with the interpreter whatever its count: one block per
+    // interpreter, not per import, so the subinterpreter configs pass.
+    expect_matrix(report, "bad_refleak_argument", py.version, {{"leaks", "fail", "pass", "pass"}});
+    const json& main = cell(report, "bad_refleak_argument", py.version, "leaks", "main");
+    EXPECT_EQ(main["metrics"]["blocks_per_exercise_call"], 0);
+    EXPECT_TRUE(contains(main["summary"], "exercise.TOKEN +1"));
   }
 }
 

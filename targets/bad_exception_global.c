@@ -1,0 +1,213 @@
+/*
+ * bad_exception_global -- ONE defect: the Error exception class is made once
+ * per process and kept in a C global.
+ *
+ * Everything is done as in good_isolated (multi-phase init, counter and
+ * Widget heap GC type in per-module state, m_traverse/m_clear/m_free,
+ * Py_MOD_PER_INTERPRETER_GIL_SUPPORTED) -- except Error: the first
+ * execution of Py_mod_exec in the process creates it with PyErr_NewException
+ * and stores a strong reference in the C global `shared_error`; every later
+ * exec (another interpreter, or a re-import) adds that same class to its
+ * module object instead of making a new one.  The class belongs to the
+ * interpreter that imported first; other interpreters touch its refcount
+ * without that interpreter's GIL, and if the first importer was an isolated
+ * subinterpreter (own allocator) the class dangles once it is destroyed.
+ * bump() is fine.
+ *
+ * HOWTO "Isolating Extension Modules" sections violated:
+ *   "Heap Types" (classes, exception classes included, are made per module
+ *   object) and "Managing Global State" (no Python objects in C globals).
+ *
+ * The harness should observe: `heap-types` fails (Error is one class for all
+ * module objects) and `isolation` fails in legacy and isolated
+ * (bad_exception_global.Error is the same object in interpreters A and B).
+ * `reimport` also sees the shared class (the two module objects share
+ * Error) -- the same defect seen within one interpreter.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+typedef struct {
+    long counter;
+    PyObject *widget_type;
+} module_state;
+
+/* The defect: an exception class made by the first exec, shared by every
+ * module object of the process (it should be a field of module_state). */
+static PyObject *shared_error = NULL;
+
+static inline module_state *
+get_state(PyObject *module)
+{
+    return (module_state *)PyModule_GetState(module);
+}
+
+static PyObject *
+bump_state(module_state *st)
+{
+    st->counter += 1;
+    return PyLong_FromLong(st->counter);
+}
+
+/* ---- Widget: per-module heap type with GC support ---- */
+
+typedef struct {
+    PyObject_HEAD
+} WidgetObject;
+
+static PyObject *
+widget_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    if (PyTuple_GET_SIZE(args) != 0 || (kwds != NULL && PyDict_GET_SIZE(kwds) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "Widget() takes no arguments");
+        return NULL;
+    }
+    /* tp_alloc of a GC heap type allocates with the GC header and INCREFs
+     * the type; the object is returned untracked-then-tracked by
+     * PyType_GenericAlloc, so nothing else to do here. */
+    return type->tp_alloc(type, 0);
+}
+
+static int
+widget_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+static void
+widget_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *
+widget_bump(PyObject *self, PyTypeObject *defining_class,
+            PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    (void)self;
+    (void)args;
+    if (nargs != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "Widget.bump() takes no arguments");
+        return NULL;
+    }
+    module_state *st = (module_state *)PyType_GetModuleState(defining_class);
+    if (st == NULL) {
+        return NULL;
+    }
+    return bump_state(st);
+}
+
+static PyMethodDef widget_methods[] = {
+    {"bump", (PyCFunction)(void (*)(void))widget_bump,
+     METH_METHOD | METH_FASTCALL | METH_KEYWORDS,
+     PyDoc_STR("bump() -> int\n\nIncrement the owning module's counter.")},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot widget_slots[] = {
+    {Py_tp_doc, (void *)PyDoc_STR("A per-module heap type.")},
+    {Py_tp_new, (void *)widget_new},
+    {Py_tp_traverse, (void *)widget_traverse},
+    {Py_tp_dealloc, (void *)widget_dealloc},
+    {Py_tp_methods, widget_methods},
+    {0, NULL},
+};
+
+static PyType_Spec widget_spec = {
+    .name = "bad_exception_global.Widget",
+    .basicsize = sizeof(WidgetObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = widget_slots,
+};
+
+/* ---- module ---- */
+
+static PyObject *
+bump(PyObject *module, PyObject *unused)
+{
+    (void)unused;
+    return bump_state(get_state(module));
+}
+
+static PyMethodDef module_methods[] = {
+    {"bump", bump, METH_NOARGS,
+     PyDoc_STR("bump() -> int\n\nIncrement this module object's counter and return it.")},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+module_exec(PyObject *module)
+{
+    module_state *st = get_state(module);
+    st->counter = 0;
+
+    st->widget_type = PyType_FromModuleAndSpec(module, &widget_spec, NULL);
+    if (st->widget_type == NULL) {
+        return -1;
+    }
+    if (PyModule_AddType(module, (PyTypeObject *)st->widget_type) < 0) {
+        return -1;
+    }
+
+    if (shared_error == NULL) {
+        shared_error = PyErr_NewException("bad_exception_global.Error", NULL, NULL);
+        if (shared_error == NULL) {
+            return -1;
+        }
+    }
+    if (PyModule_AddObjectRef(module, "Error", shared_error) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int
+module_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    module_state *st = get_state(module);
+    Py_VISIT(st->widget_type);
+    return 0;
+}
+
+static int
+module_clear(PyObject *module)
+{
+    module_state *st = get_state(module);
+    Py_CLEAR(st->widget_type);
+    return 0;
+}
+
+static void
+module_free(void *module)
+{
+    (void)module_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, (void *)module_exec},
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "bad_exception_global",
+    .m_doc = PyDoc_STR("isocheck fixture: Error is made once and kept in a C global."),
+    .m_size = sizeof(module_state),
+    .m_methods = module_methods,
+    .m_slots = module_slots,
+    .m_traverse = module_traverse,
+    .m_clear = module_clear,
+    .m_free = module_free,
+};
+
+PyMODINIT_FUNC
+PyInit_bad_exception_global(void)
+{
+    return PyModuleDef_Init(&module_def);
+}

@@ -1,0 +1,218 @@
+/*
+ * bad_type_refleak_dealloc -- ONE defect: Widget's tp_dealloc does not
+ * release its reference to the type.
+ *
+ * Everything is done as in good_isolated (multi-phase init, counter, Widget
+ * heap GC type and Error in per-module state, m_traverse/m_clear/m_free,
+ * Py_MOD_PER_INTERPRETER_GIL_SUPPORTED) -- except widget_dealloc, which
+ * untracks and frees the instance but forgets Py_DECREF(Py_TYPE(self)).
+ * Every instance of a heap type owns a reference to its type (tp_alloc took
+ * it), so every Widget that dies leaks one reference to the Widget type.
+ * To make that observable with the bump() exercise, the module-level bump()
+ * creates one Widget and drops it on every call (then returns the counter as
+ * usual: 1 on the first call).
+ *
+ * HOWTO "Isolating Extension Modules" section violated:
+ *   "Garbage-Collection Protocol" (tp_dealloc of a heap type must DECREF the
+ *   type; see also "Lifetime of the Module State").
+ *
+ * The harness should observe: `leaks` in main fails with a reference leak on
+ * bad_type_refleak_dealloc.Widget (+1 per call, no extra blocks); in legacy
+ * and isolated the Widget type -- and with it the module object, its state
+ * and Error -- can never be freed, so every import leaks a type's worth of
+ * blocks and `leaks` fails there too.  Every other check passes (the
+ * heap-types check sees a proper heap GC type that visits its type).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+typedef struct {
+    long counter;
+    PyObject *widget_type;
+    PyObject *error;
+} module_state;
+
+static inline module_state *
+get_state(PyObject *module)
+{
+    return (module_state *)PyModule_GetState(module);
+}
+
+static PyObject *
+bump_state(module_state *st)
+{
+    st->counter += 1;
+    return PyLong_FromLong(st->counter);
+}
+
+/* ---- Widget: per-module heap type with GC support ---- */
+
+typedef struct {
+    PyObject_HEAD
+} WidgetObject;
+
+static PyObject *
+widget_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    if (PyTuple_GET_SIZE(args) != 0 || (kwds != NULL && PyDict_GET_SIZE(kwds) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "Widget() takes no arguments");
+        return NULL;
+    }
+    /* tp_alloc of a GC heap type allocates with the GC header and INCREFs
+     * the type; the object is returned untracked-then-tracked by
+     * PyType_GenericAlloc, so nothing else to do here. */
+    return type->tp_alloc(type, 0);
+}
+
+static int
+widget_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+static void
+widget_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    tp->tp_free(self);
+    /* The defect: Py_DECREF(tp) is missing, so the reference to the type
+     * that tp_alloc took for this instance is never given back. */
+}
+
+static PyObject *
+widget_bump(PyObject *self, PyTypeObject *defining_class,
+            PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    (void)self;
+    (void)args;
+    if (nargs != 0 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "Widget.bump() takes no arguments");
+        return NULL;
+    }
+    module_state *st = (module_state *)PyType_GetModuleState(defining_class);
+    if (st == NULL) {
+        return NULL;
+    }
+    return bump_state(st);
+}
+
+static PyMethodDef widget_methods[] = {
+    {"bump", (PyCFunction)(void (*)(void))widget_bump,
+     METH_METHOD | METH_FASTCALL | METH_KEYWORDS,
+     PyDoc_STR("bump() -> int\n\nIncrement the owning module's counter.")},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot widget_slots[] = {
+    {Py_tp_doc, (void *)PyDoc_STR("A per-module heap type.")},
+    {Py_tp_new, (void *)widget_new},
+    {Py_tp_traverse, (void *)widget_traverse},
+    {Py_tp_dealloc, (void *)widget_dealloc},
+    {Py_tp_methods, widget_methods},
+    {0, NULL},
+};
+
+static PyType_Spec widget_spec = {
+    .name = "bad_type_refleak_dealloc.Widget",
+    .basicsize = sizeof(WidgetObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,
+    .slots = widget_slots,
+};
+
+/* ---- module ---- */
+
+static PyObject *
+bump(PyObject *module, PyObject *unused)
+{
+    (void)unused;
+    module_state *st = get_state(module);
+    /* Make and drop one Widget per call (this is what shows the defect). */
+    PyObject *widget = PyObject_CallNoArgs(st->widget_type);
+    if (widget == NULL) {
+        return NULL;
+    }
+    Py_DECREF(widget);
+    return bump_state(st);
+}
+
+static PyMethodDef module_methods[] = {
+    {"bump", bump, METH_NOARGS,
+     PyDoc_STR("bump() -> int\n\nMake and drop a Widget, increment this module object's counter and return it.")},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+module_exec(PyObject *module)
+{
+    module_state *st = get_state(module);
+    st->counter = 0;
+
+    st->widget_type = PyType_FromModuleAndSpec(module, &widget_spec, NULL);
+    if (st->widget_type == NULL) {
+        return -1;
+    }
+    if (PyModule_AddType(module, (PyTypeObject *)st->widget_type) < 0) {
+        return -1;
+    }
+
+    st->error = PyErr_NewExceptionWithDoc(
+        "bad_type_refleak_dealloc.Error", "Error raised by bad_type_refleak_dealloc.", NULL, NULL);
+    if (st->error == NULL) {
+        return -1;
+    }
+    if (PyModule_AddObjectRef(module, "Error", st->error) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+static int
+module_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    module_state *st = get_state(module);
+    Py_VISIT(st->widget_type);
+    Py_VISIT(st->error);
+    return 0;
+}
+
+static int
+module_clear(PyObject *module)
+{
+    module_state *st = get_state(module);
+    Py_CLEAR(st->widget_type);
+    Py_CLEAR(st->error);
+    return 0;
+}
+
+static void
+module_free(void *module)
+{
+    (void)module_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, (void *)module_exec},
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "bad_type_refleak_dealloc",
+    .m_doc = PyDoc_STR("isocheck fixture: Widget's tp_dealloc leaks a reference to its type."),
+    .m_size = sizeof(module_state),
+    .m_methods = module_methods,
+    .m_slots = module_slots,
+    .m_traverse = module_traverse,
+    .m_clear = module_clear,
+    .m_free = module_free,
+};
+
+PyMODINIT_FUNC
+PyInit_bad_type_refleak_dealloc(void)
+{
+    return PyModuleDef_Init(&module_def);
+}
