@@ -36,9 +36,11 @@ ImportedSession open_and_import(ScenarioContext& ctx, std::string_view label) {
   // 3.12 runs a single-phase PyInit_* inside the first subinterpreter that imports it; the
   // objects it makes (and m_copy hands to every later import) die with that interpreter.
   // 3.13 runs it in the main interpreter first (spec/primer.md). Say so before any crash.
+  // A refusal does not help: the refusing interpreter has already run PyInit_*.
   static bool hinted = false;
-  if (!hinted && s.import.ok() && ctx.request.config != Config::main &&
-      s.session->is_single_phase(s.import.module)) {
+  if (!hinted && ctx.request.config != Config::main &&
+      (s.import.status == host::ImportResult::Status::refused ||
+       (s.import.ok() && s.session->is_single_phase(s.import.module)))) {
     hinted = true;
     ctx.progress.hint("single-phase init on CPython 3.12: PyInit_* ran in a subinterpreter, so its "
                       "objects die with that interpreter while others still use them; "
