@@ -5,6 +5,7 @@
 // was written with (targets/README.md) and from CPython's behaviour as documented in
 // spec/primer.md and CPython's own Lib/test/test_import; the comments say why for each row.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -670,4 +671,31 @@ TEST(Forensics, CrashesAndHangsComeWithBacktraceTracebackAndAWorkingRepro) {
     EXPECT_EQ(rerun["cells"][0]["outcome"], "crash");
     EXPECT_EQ(rerun["cells"][0]["details"]["signal"], "SIGSEGV");
   }
+}
+
+TEST(Forensics, KeepCoreLeavesTheCoreFileNextToTheReportAndNamesIt) {
+  std::ifstream pattern_file("/proc/sys/kernel/core_pattern");
+  std::string pattern;
+  std::getline(pattern_file, pattern);
+  if (pattern.starts_with("|")) GTEST_SKIP() << "core_pattern pipes cores to " << pattern;
+  rlimit core_limit{};
+  ::getrlimit(RLIMIT_CORE, &core_limit);
+  if (core_limit.rlim_max == 0) GTEST_SKIP() << "the hard core-size limit is 0 on this machine";
+  const fs::path dir = scratch_dir() / "cores";
+  fs::create_directories(dir);
+  const fs::path report_file = dir / "r.json";
+  const DriverRun run = run_isocheck({"run", "crash_segv_in_exec", "--python", built_pythons().front().minor,
+                                      "--path", ISOCHECK_TARGETS_DIR, "--check", "import", "--config", "isolated",
+                                      "--keep-core", "--json", report_file.string()});
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const json report = read_json(report_file);
+  const json& c = report["cells"][0];
+  ASSERT_TRUE(c["details"].contains("core_file")) << c["details"];
+  const fs::path core = c["details"]["core_file"].get<std::string>();
+  EXPECT_EQ(core.parent_path(), dir);
+  EXPECT_GT(fs::file_size(core), 0u);
+  // Nothing else is left behind: no scratch directories.
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++entries;
+  EXPECT_EQ(entries, 2u);  // the report and the core
 }

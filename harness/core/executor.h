@@ -20,6 +20,9 @@ struct HostInvocation {
   // The host writes to isocheck's own stdout/stderr (`isocheck repro`) instead of captured
   // pipes; the tails in HostRun stay empty.
   bool live_output = false;
+  // --keep-core: when non-empty, the host may dump core, and a core file it leaves is moved
+  // into this directory. Otherwise core dumps are off (RLIMIT_CORE 0).
+  std::string core_dir;
 };
 
 // Everything observable about one finished host process.
@@ -35,6 +38,7 @@ struct HostRun {
   std::string stdout_tail;  // the last bytes the module under test wrote
   std::string stderr_tail;
   double duration_ms = 0;
+  std::string core_file;    // path of the kept core file, if any
 };
 
 class HostExecutor {

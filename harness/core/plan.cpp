@@ -57,6 +57,7 @@ HostInvocation cell_invocation(const RunOptions& options, const PythonTarget& py
   HostInvocation inv;
   inv.executable = python.host;
   inv.timeout = options.timeout;
+  inv.core_dir = options.core_dir;
   inv.args = {"cell",    "--python-exe", python.executable, "--module", module,
               "--check", check,          "--config",        std::string(to_string(config)),
               "--cycles", std::to_string(options.cycles),  "--result-fd", std::to_string(kHostResultFd),

@@ -25,6 +25,7 @@ struct RunOptions {
   int cycles = 10;
   std::chrono::milliseconds timeout{60000};
   std::string program = "isocheck";  // how repro commands invoke the driver
+  std::string core_dir;              // --keep-core: where core files go (absolute); empty: none
 };
 
 // Where a module was found under one Python (from the host's `describe`).

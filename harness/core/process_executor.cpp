@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/writable_pipe.hpp>
 #include <boost/process/v2/process.hpp>
+#include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
 #include <functional>
 #include <memory>
@@ -53,6 +55,39 @@ struct InheritFd {
     return {};
   }
 };
+
+// Launcher initializer: core dumps only when asked for (--keep-core), never by accident.
+struct CoreLimit {
+  bool allow;
+  template <typename Launcher>
+  bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
+    // Only the soft limit: lowering the hard one could not be undone by a later --keep-core
+    // further down the process tree (without CAP_SYS_RESOURCE).
+    rlimit limit{};
+    ::getrlimit(RLIMIT_CORE, &limit);
+    limit.rlim_cur = allow ? limit.rlim_max : 0;
+    ::setrlimit(RLIMIT_CORE, &limit);
+    return {};
+  }
+};
+
+// With core_pattern "core" (or "core.%p"...) the kernel writes into the process's working
+// directory: the host runs in a fresh directory inside core_dir, and a core found there after
+// the crash is moved next to it under a unique name.
+std::string collect_core(const std::filesystem::path& scratch, const std::filesystem::path& core_dir, pid_t pid) {
+  std::error_code ec;
+  std::string kept;
+  for (const auto& entry : std::filesystem::directory_iterator(scratch, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name == "core" || name.starts_with("core.")) {
+      const auto target = core_dir / ("isocheck-core." + std::to_string(pid));
+      std::filesystem::rename(entry.path(), target, ec);
+      if (!ec) kept = target.string();
+    }
+  }
+  std::filesystem::remove_all(scratch, ec);
+  return kept;
+}
 
 // Reads a pipe to EOF, keeping at most `limit` bytes (the most recent ones).
 class Drain : public std::enable_shared_from_this<Drain> {
@@ -109,13 +144,20 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
     }
   }
 
+  std::filesystem::path scratch;
+  if (!invocation.core_dir.empty()) {
+    std::string pattern = (std::filesystem::path(invocation.core_dir) / ".isocheck-run-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) != nullptr) scratch = pattern;
+  }
   std::optional<bp::process> proc;
   try {
     const int out_fd = invocation.live_output ? STDOUT_FILENO : out_w.native_handle();
     const int err_fd = invocation.live_output ? STDERR_FILENO : err_w.native_handle();
     proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
                  bp::process_stdio{nullptr, out_fd, err_fd}, InheritFd{kHostResultFd, res_w.native_handle()},
-                 InheritFd{kHostForensicsFd, dump_w.native_handle()}, NewProcessGroup{});
+                 InheritFd{kHostForensicsFd, dump_w.native_handle()}, NewProcessGroup{},
+                 CoreLimit{!scratch.empty()},
+                 bp::process_start_dir{scratch.empty() ? std::filesystem::current_path() : scratch});
   } catch (const std::exception& e) {
     run.start_error = e.what();
     return run;
@@ -164,6 +206,7 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   } else if (WIFEXITED(status)) {
     run.exit_code = WEXITSTATUS(status);
   }
+  if (!scratch.empty()) run.core_file = collect_core(scratch, invocation.core_dir, pgid);
   trim_front(run.stdout_tail, tail_bytes_);
   trim_front(run.stderr_tail, tail_bytes_);
   run.duration_ms =

@@ -107,6 +107,7 @@ void print_forensics(const HostVerdict& v, std::ostream& out) {
     out << "  native backtrace:\n";
     for (const auto& frame : d["backtrace"]) out << "    " << frame.get<std::string>() << "\n";
   }
+  if (d.contains("core_file")) out << "  core file: " << d["core_file"].get<std::string>() << "\n";
   if (d.contains("python_traceback")) {
     out << "  Python traceback:\n";
     std::string tb = d["python_traceback"].get<std::string>();

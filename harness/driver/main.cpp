@@ -122,6 +122,8 @@ int main(int argc, char** argv) {
   run->add_option("-j,--jobs", request.jobs, "cells run at once")->check(CLI::Range(1, 1024));
   run->add_option("--json", json, "write the JSON report here");
   run->add_option("--require", required, "configs whose `unsupported` fails the gate");
+  bool keep_core = false;
+  run->add_flag("--keep-core", keep_core, "let crashing hosts dump core, kept next to the report");
 
   ReproRequest repro_request;
   double repro_timeout_s = 60;
@@ -132,6 +134,8 @@ int main(int argc, char** argv) {
   repro->add_option("--cycles", repro_request.options.cycles, "cycles for cycles/leaks")->check(CLI::Range(1, 100000));
   repro->add_option("--timeout", repro_timeout_s, "wall limit, seconds")->check(CLI::PositiveNumber);
   repro->add_flag("--gdb", repro_request.gdb, "run the host under gdb, stopped at the crash");
+  bool repro_keep_core = false;
+  repro->add_flag("--keep-core", repro_keep_core, "let the host dump core, kept in the current directory");
 
   try {
     app.parse(argc, argv);
@@ -154,6 +158,7 @@ int main(int argc, char** argv) {
       repro_request.options.timeout = std::chrono::milliseconds(static_cast<long long>(repro_timeout_s * 1000));
       repro_request.options.program = program_for_repro();
       repro_request.host_manifest = default_manifest();
+      if (repro_keep_core) repro_request.options.core_dir = fs::current_path().string();
       ProcessExecutor executor;
       return run_repro(std::move(repro_request), executor, std::cout);
     }
@@ -163,6 +168,10 @@ int main(int argc, char** argv) {
     request.required = parse_configs(required, "--require");
     request.options.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
     if (!json.empty()) request.json_report = json;
+    if (keep_core) {
+      const fs::path report_dir = json.empty() ? fs::path(".") : fs::path(json).parent_path();
+      request.options.core_dir = fs::absolute(report_dir.empty() ? fs::path(".") : report_dir).lexically_normal().string();
+    }
     request.host_manifest = default_manifest();
     request.options.program = program_for_repro();
     request.color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
