@@ -699,3 +699,30 @@ TEST(Forensics, KeepCoreLeavesTheCoreFileNextToTheReportAndNamesIt) {
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++entries;
   EXPECT_EQ(entries, 2u);  // the report and the core
 }
+
+TEST(Forensics, ReproUnderGdbStopsAtTheCrashInTheFixturesFunction) {
+  if (::access("/usr/bin/gdb", X_OK) != 0) GTEST_SKIP() << "gdb is not installed";
+  // stdin is /dev/null: gdb stops at the signal, prints where, reads EOF and quits.
+  const DriverRun run = run_isocheck({"repro", "crash_segv_in_exec:" + built_pythons().front().minor + ":isolated:import",
+                                      "--path", ISOCHECK_TARGETS_DIR, "--gdb"});
+  EXPECT_NE(run.out.find("Program received signal SIGSEGV"), std::string::npos) << run.out << run.err;
+  EXPECT_NE(run.out.find("segfaulting_exec"), std::string::npos) << run.out;
+}
+
+TEST(Forensics, ReproPrintsTheForensicsOfTheCell) {
+  const DriverRun run = run_isocheck({"repro", "crash_fatal_error:" + built_pythons().front().minor + ":legacy:import",
+                                      "--path", ISOCHECK_TARGETS_DIR});
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_NE(run.out.find("crash: Py_FatalError: fatal_exec: crash_fatal_error gives up on purpose"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("native backtrace:"), std::string::npos);
+  EXPECT_NE(run.out.find("fatal_exec ("), std::string::npos);
+  EXPECT_NE(run.out.find("Python traceback:"), std::string::npos);
+  // The module's own output is live, not swallowed: CPython's fatal error text reached stderr.
+  EXPECT_NE(run.err.find("Fatal Python error"), std::string::npos) << run.err;
+}
+
+TEST(BadInput, ReproOfAMalformedCell) {
+  expect_usage_error({"repro", "good_isolated:3.12:isolated"}, "expected MODULE:PYTHON:CONFIG:CHECK");
+  expect_usage_error({"repro", "good_isolated:3.12:main:cycles"}, "does not run in config 'main'");
+}

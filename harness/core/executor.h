@@ -17,8 +17,7 @@ struct HostInvocation {
   std::string executable;
   std::vector<std::string> args;
   std::chrono::milliseconds timeout{60000};
-  // The host writes to isocheck's own stdout/stderr (`isocheck repro`) instead of captured
-  // pipes; the tails in HostRun stay empty.
+  // The host's stdout/stderr are also copied to isocheck's own as they come (`isocheck repro`).
   bool live_output = false;
   // --keep-core: when non-empty, the host may dump core, and a core file it leaves is moved
   // into this directory. Otherwise core dumps are off (RLIMIT_CORE 0).

@@ -89,11 +89,12 @@ std::string collect_core(const std::filesystem::path& scratch, const std::filesy
   return kept;
 }
 
-// Reads a pipe to EOF, keeping at most `limit` bytes (the most recent ones).
+// Reads a pipe to EOF, keeping at most `limit` bytes (the most recent ones), and copying
+// everything to `forward_fd` when it is not -1 (live output for `isocheck repro`).
 class Drain : public std::enable_shared_from_this<Drain> {
  public:
-  Drain(asio::readable_pipe& pipe, std::string& sink, size_t limit)
-      : pipe_(pipe), sink_(sink), limit_(limit) {}
+  Drain(asio::readable_pipe& pipe, std::string& sink, size_t limit, int forward_fd = -1)
+      : pipe_(pipe), sink_(sink), limit_(limit), forward_fd_(forward_fd) {}
   void start() {
     auto self = shared_from_this();
     pipe_.async_read_some(asio::buffer(chunk_), [self](bp::error_code ec, size_t n) {
@@ -104,12 +105,18 @@ class Drain : public std::enable_shared_from_this<Drain> {
 
  private:
   void append(size_t n) {
+    for (size_t done = 0; forward_fd_ >= 0 && done < n;) {
+      const ssize_t w = ::write(forward_fd_, chunk_.data() + done, n - done);
+      if (w <= 0) break;
+      done += static_cast<size_t>(w);
+    }
     sink_.append(chunk_.data(), n);
     if (sink_.size() > 2 * limit_) sink_.erase(0, sink_.size() - limit_);
   }
   asio::readable_pipe& pipe_;
   std::string& sink_;
   size_t limit_;
+  int forward_fd_;
   std::array<char, 16384> chunk_{};
 };
 
@@ -151,10 +158,8 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   }
   std::optional<bp::process> proc;
   try {
-    const int out_fd = invocation.live_output ? STDOUT_FILENO : out_w.native_handle();
-    const int err_fd = invocation.live_output ? STDERR_FILENO : err_w.native_handle();
     proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
-                 bp::process_stdio{nullptr, out_fd, err_fd}, InheritFd{kHostResultFd, res_w.native_handle()},
+                 bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
                  InheritFd{kHostForensicsFd, dump_w.native_handle()}, NewProcessGroup{},
                  CoreLimit{!scratch.empty()},
                  bp::process_start_dir{scratch.empty() ? std::filesystem::current_path() : scratch});
@@ -171,8 +176,9 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
 
   // The protocol stream is kept whole up to a generous cap; a host that floods it is broken.
   constexpr size_t kProtocolLimit = 8 * 1024 * 1024;
-  std::make_shared<Drain>(out_r, run.stdout_tail, tail_bytes_)->start();
-  std::make_shared<Drain>(err_r, run.stderr_tail, tail_bytes_)->start();
+  const bool live = invocation.live_output;
+  std::make_shared<Drain>(out_r, run.stdout_tail, tail_bytes_, live ? STDOUT_FILENO : -1)->start();
+  std::make_shared<Drain>(err_r, run.stderr_tail, tail_bytes_, live ? STDERR_FILENO : -1)->start();
   std::make_shared<Drain>(res_r, run.protocol, kProtocolLimit)->start();
   std::make_shared<Drain>(dump_r, run.forensics, kProtocolLimit)->start();
 
