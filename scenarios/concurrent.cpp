@@ -33,26 +33,40 @@ std::vector<std::string> describe_all(const std::vector<host::ExerciseResult>& r
   return out;
 }
 
-// Runs on a worker thread that has no Python thread state yet.
-void worker(ScenarioContext& ctx, int calls, std::barrier<>& start, WorkerOutcome& out) {
+// Waits for the other workers without holding the main GIL, so they can get there too.
+void wait_for_others(std::barrier<>& barrier) {
+  PyThreadState* saved = PyEval_SaveThread();
+  barrier.arrive_and_wait();
+  PyEval_RestoreThread(saved);
+}
+
+// Runs on a worker thread that has no Python thread state yet. Two meeting points: all
+// interpreters import at once, then all exercise at once (imports take unequal time, and a
+// head start would let one thread finish its calls before the other begins).
+void worker(ScenarioContext& ctx, int calls, std::barrier<>& import_together, std::barrier<>& exercise_together,
+            WorkerOutcome& out) {
   PyThreadState* own = PyThreadState_New(PyInterpreterState_Main());
   PyEval_RestoreThread(own);
-  bool arrived = false;
+  int barriers_left = 2;
   try {
     host::InterpreterSession session(Config::isolated, ctx.main, ctx.request.target);
-    // Wait for the others without holding the main GIL, so they can finish creating theirs.
-    PyThreadState* saved = PyEval_SaveThread();
-    arrived = true;
-    start.arrive_and_wait();
-    PyEval_RestoreThread(saved);
+    --barriers_left;
+    wait_for_others(import_together);
     out.import = session.import_target();
+    --barriers_left;
     if (out.import.ok() && session.has_exercise()) {
-      out.results = describe_all(session.exercise_many(out.import.module, calls));
+      // Meet inside the interpreter's own GIL: nobody then waits for the main GIL to start.
+      out.results = describe_all(session.exercise_many(out.import.module, calls,
+                                                       [&] { exercise_together.arrive_and_wait(); }));
+    } else {
+      wait_for_others(exercise_together);
     }
     session.end();
   } catch (const host::HostError& e) {
     out.harness_error = e.what();
-    if (!arrived) start.arrive_and_drop();  // never leave the others waiting
+    // Never leave the others waiting.
+    if (barriers_left == 2) import_together.arrive_and_drop();
+    if (barriers_left >= 1) exercise_together.arrive_and_drop();
   }
   PyThreadState_Clear(own);
   PyThreadState_DeleteCurrent();
@@ -75,12 +89,15 @@ HostVerdict run_concurrent(ScenarioContext& ctx) {
   ctx.progress.step(fmt::format("{} interpreters on {} threads: import and exercise {} times at once",
                                 kThreads, kThreads, calls));
   std::vector<WorkerOutcome> outcomes(kThreads);
-  std::barrier start(kThreads);
+  std::barrier import_together(kThreads);
+  std::barrier exercise_together(kThreads);
   PyThreadState* main_state = PyEval_SaveThread();
   {
     std::vector<std::jthread> threads;
     for (int i = 0; i < kThreads; ++i) {
-      threads.emplace_back([&, i] { worker(ctx, calls, start, outcomes[static_cast<size_t>(i)]); });
+      threads.emplace_back([&, i] {
+        worker(ctx, calls, import_together, exercise_together, outcomes[static_cast<size_t>(i)]);
+      });
     }
   }
   PyEval_RestoreThread(main_state);

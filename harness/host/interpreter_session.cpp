@@ -153,8 +153,10 @@ ExerciseResult InterpreterSession::exercise(int module) {
   return ExerciseResult{utf8(item(r.p, 0)) != "ok", utf8(item(r.p, 1))};
 }
 
-std::vector<ExerciseResult> InterpreterSession::exercise_many(int module, int times) {
+std::vector<ExerciseResult> InterpreterSession::exercise_many(int module, int times,
+                                                             const std::function<void()>& once_active) {
   ActiveInterpreter active(tstate());
+  if (once_active) once_active();
   Ref index(PyLong_FromLong(module));
   Ref count(PyLong_FromLong(times));
   Ref r(call("exercise_many", {index.p, count.p}));

@@ -7,6 +7,7 @@
 #include <Python.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,7 +70,10 @@ class InterpreterSession {
   bool has_exercise() const { return has_exercise_; }
   ExerciseResult exercise(int module);
   // `times` consecutive calls in one activation (no GIL hand-over between calls).
-  std::vector<ExerciseResult> exercise_many(int module, int times);
+  // `once_active` runs first, inside the activation: with an own-GIL interpreter it may block
+  // (a barrier) without holding up any other interpreter.
+  std::vector<ExerciseResult> exercise_many(int module, int times,
+                                            const std::function<void()>& once_active = {});
 
   // The main-config leak check (probe.leak_run_main): block growth per measured exercise call
   // (measurement overhead already subtracted) and the objects whose reference count grew in
