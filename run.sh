@@ -38,11 +38,15 @@ build() {
   cmake --build "$BUILD_DIR" >&2
 }
 
-# Until the stdlib survey exists, the default job checks the bundled fixtures (targets/).
+# Until the stdlib survey exists, the default job checks the bundled good/bad fixture pairs
+# (targets/README.md). Left out: the crash_* forensics fixtures (they only crash or hang) and
+# bad_refleak_argument, which needs its own exercise (targets/exercise_argument.py).
 default_job() {
   mkdir -p reports/out
   local fixtures=()
-  for src in targets/*.c; do fixtures+=("$(basename "$src" .c)"); done
+  for src in targets/good_*.c targets/bad_*.c targets/optout_*.c targets/warn_*.c; do
+    [ "$(basename "$src")" = bad_refleak_argument.c ] || fixtures+=("$(basename "$src" .c)")
+  done
   "$BUILD_DIR/bin/isocheck" run "${fixtures[@]}" --path "$BUILD_DIR/targets" \
     --exercise targets/exercise_bump.py --timeout 5 --json reports/out/targets.json
 }
