@@ -141,6 +141,14 @@ HostVerdict leaks_in_main(ScenarioContext& ctx) {
     findings.push_back(fmt::format("every exercise call leaves {} more block(s) allocated",
                                    v.metrics["blocks_per_exercise_call"].get<long>()));
   }
+  if (run.total_ref_deltas) {
+    v.metrics["total_refs_per_exercise_call"] =
+        std::max(0L, *std::min_element(run.total_ref_deltas->begin(), run.total_ref_deltas->end()));
+    if (all_positive(*run.total_ref_deltas)) {
+      findings.push_back(fmt::format("the interpreter's total reference count grows by {} per call",
+                                     v.metrics["total_refs_per_exercise_call"].get<long>()));
+    }
+  }
   nlohmann::ordered_json refs = nlohmann::ordered_json::array();
   std::vector<std::string> paths;
   for (const auto& [path, deltas] : run.leaked_references) {

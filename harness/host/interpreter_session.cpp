@@ -190,6 +190,7 @@ InterpreterSession::MainLeakRun InterpreterSession::leak_run_main(int module, in
     PyObject* t = PyList_GetItem(leaked, i);
     run.leaked_references.emplace_back(utf8(item(t, 0)), long_list(item(t, 1)));
   }
+  if (item(r.p, 3) != Py_None) run.total_ref_deltas = long_list(item(r.p, 3));
   return run;
 }
 

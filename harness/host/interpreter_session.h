@@ -82,6 +82,7 @@ class InterpreterSession {
     std::vector<long> block_deltas;
     long overhead = 0;
     std::vector<std::pair<std::string, std::vector<long>>> leaked_references;
+    std::optional<std::vector<long>> total_ref_deltas;  // debug builds (sys.gettotalrefcount)
   };
   MainLeakRun leak_run_main(int module, int warmups, int repetitions);
   std::vector<WalkedObject> walk(int module);

@@ -286,7 +286,7 @@ def _tracked_objects(module):
 def leak_run_main(index, warmups, reps):
     """Main-config leak check, regrtest-style: warm up, then `reps` measured exercise calls.
     Returns (block_deltas, overhead, [(path, refcount_deltas)] for every tracked object whose
-    count grew in every repetition)."""
+    count grew in every repetition, total_refcount_deltas or None on a release build)."""
     module = _modules[index]
     fn = _exercise
 
@@ -299,23 +299,28 @@ def leak_run_main(index, warmups, reps):
     def noop():
         pass
 
-    def block_growth(fn):
+    def growth(fn, counter):
         # One extra first repetition settles the loop's own allocations (the list, the ints
         # holding counts); it is dropped.
         deltas = [0] * (reps + 1)
         for r in range(reps + 1):
-            before = sys.getallocatedblocks()
+            before = counter()
             fn()
             _clear_caches()
-            deltas[r] = sys.getallocatedblocks() - before
+            deltas[r] = counter() - before
         return deltas[1:]
 
     for _ in range(warmups):
         call()
         _clear_caches()
     # Measuring allocates too: the same loop around a no-op gives what to subtract.
-    overhead = max(block_growth(noop))
-    block_deltas = [d - overhead for d in block_growth(call)]
+    overhead = max(growth(noop, sys.getallocatedblocks))
+    block_deltas = [d - overhead for d in growth(call, sys.getallocatedblocks)]
+    # Debug builds count every reference in the process: a leak that allocates nothing shows.
+    total_ref_deltas = None
+    if hasattr(sys, "gettotalrefcount"):
+        ref_overhead = max(growth(noop, sys.gettotalrefcount))
+        total_ref_deltas = [d - ref_overhead for d in growth(call, sys.gettotalrefcount)]
 
     tracked = _tracked_objects(module)
     counts = [0] * len(tracked)
@@ -328,7 +333,7 @@ def leak_run_main(index, warmups, reps):
         for i in range(len(tracked)):
             deltas[i][r] = sys.getrefcount(tracked[i][1]) - counts[i]
     leaked = [(tracked[i][0], deltas[i]) for i in range(len(tracked)) if all(d > 0 for d in deltas[i])]
-    return (block_deltas, overhead, leaked)
+    return (block_deltas, overhead, leaked, total_ref_deltas)
 
 
 def release(index):
