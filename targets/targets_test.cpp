@@ -726,3 +726,25 @@ TEST(BadInput, ReproOfAMalformedCell) {
   expect_usage_error({"repro", "good_isolated:3.12:isolated"}, "expected MODULE:PYTHON:CONFIG:CHECK");
   expect_usage_error({"repro", "good_isolated:3.12:main:cycles"}, "does not run in config 'main'");
 }
+
+TEST(Forensics, ACrashInsideTheCrashHandlerIsStillTheCrashWithItsSignal) {
+  const fs::path report_file = scratch_dir() / "handler-crash.json";
+  const DriverRun run = run_isocheck({"run", "crash_in_crash_handler", "good_isolated", "--path", ISOCHECK_TARGETS_DIR,
+                                      "--check", "import", "--json", report_file.string()});
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const json report = read_json(report_file);
+  for (const BuiltPython& py : built_pythons()) {
+    for (const char* config : {"main", "legacy", "isolated"}) {
+      SCOPED_TRACE(py.version + " " + config);
+      // The handler faults while dumping the (corrupted) Python frames: the kernel kills the
+      // host with the same SIGSEGV, and what the handler wrote before that is kept.
+      const json& c = cell(report, "crash_in_crash_handler", py.version, "import", config);
+      EXPECT_EQ(c["outcome"], "crash");
+      EXPECT_EQ(c["details"]["signal"], "SIGSEGV");
+      EXPECT_EQ(c["details"]["forensics_incomplete"], true);
+      EXPECT_TRUE(contains(c["details"]["backtrace"][0], "corrupting_exec")) << c["details"]["backtrace"];
+      // The run goes on: the other module's cells are all there and right.
+      EXPECT_EQ(cell(report, "good_isolated", py.version, "import", config)["outcome"], "pass");
+    }
+  }
+}
