@@ -19,10 +19,10 @@ std::string signal_name(int signal) {
 namespace {
 
 // The crash handler's dump: native backtrace (symbolised here) and Python traceback.
-void attach_dump(HostVerdict& v, const HostRun& run) {
+void attach_dump(HostVerdict& v, const HostRun& run, const Symbolizer& symbolizer) {
   const std::optional<CrashDump> dump = parse_crash_dump(run.forensics);
   if (!dump) return;
-  v.details["backtrace"] = symbolize(*dump);
+  v.details["backtrace"] = symbolizer(*dump, run.forensics);
   if (!dump->python_traceback.empty()) v.details["python_traceback"] = dump->python_traceback;
   if (!dump->complete) v.details["forensics_incomplete"] = true;
 }
@@ -42,7 +42,7 @@ std::string where(const HostTranscript& t) {
 
 }  // namespace
 
-HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout) {
+HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout, const Symbolizer& symbolizer) {
   HostVerdict v;
   if (!run.started) {
     v.outcome = Outcome::error;
@@ -79,7 +79,7 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout) 
   if (!t.hints.empty() && (v.outcome == Outcome::crash || v.outcome == Outcome::timeout)) {
     v.details["hints"] = t.hints;
   }
-  if (v.outcome == Outcome::crash || v.outcome == Outcome::timeout) attach_dump(v, run);
+  if (v.outcome == Outcome::crash || v.outcome == Outcome::timeout) attach_dump(v, run, symbolizer);
   attach_evidence(v, run, t);
   return v;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/executor.h"
+#include "core/forensics.h"
 #include "core/host_protocol.h"
 
 namespace isocheck {
@@ -19,7 +20,8 @@ std::string signal_name(int signal);
 
 // Maps one finished host run to a verdict, with the evidence (last progress step, signal,
 // stdout/stderr tails) in details.
-HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout);
+HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout,
+                         const Symbolizer& symbolizer = in_process_symbolizer());
 
 // Combines the verdicts of a check's variants (each run in its own process) into one cell:
 // the worst outcome wins, the summary names the variants that produced it, and every

@@ -4,6 +4,8 @@
 #include <elfutils/libdwfl.h>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <charconv>
 #include <map>
 #include <memory>
@@ -156,6 +158,46 @@ std::vector<std::string> symbolize(const CrashDump& dump) {
                               where ? basename_of(where->path) : fmt::format("0x{:x}", pc)));
   }
   return out;
+}
+
+Symbolizer in_process_symbolizer() {
+  return [](const CrashDump& dump, std::string_view) { return symbolize(dump); };
+}
+
+Symbolizer isolated_symbolizer(HostExecutor& executor, std::string driver) {
+  return [&executor, driver](const CrashDump& dump, std::string_view raw) {
+    std::string why;
+    char path[] = "/tmp/isocheck-dump-XXXXXX";
+    const int fd = ::mkstemp(path);
+    if (fd >= 0) {
+      const bool written = ::write(fd, raw.data(), raw.size()) == static_cast<ssize_t>(raw.size());
+      ::close(fd);
+      HostInvocation inv;
+      inv.executable = driver;
+      inv.args = {"__symbolize", path};
+      inv.timeout = std::chrono::seconds(60);
+      const HostRun run = written ? executor.run(inv) : HostRun{};
+      ::unlink(path);
+      if (run.started && !run.signaled && !run.timed_out && run.exit_code == 0) {
+        std::vector<std::string> frames;
+        for (std::string_view line : lines_of(run.stdout_tail)) {
+          if (!line.empty()) frames.emplace_back(line);
+        }
+        return frames;
+      }
+      why = !written ? "cannot write the dump"
+            : !run.started ? run.start_error
+            : run.timed_out ? "timed out"
+            : run.signaled ? "crashed with signal " + std::to_string(run.signal)
+                           : "exited with status " + std::to_string(run.exit_code);
+    } else {
+      why = "no temporary file";
+    }
+    std::vector<std::string> frames;
+    for (size_t i = 2; i < dump.frames.size(); ++i) frames.push_back(fmt::format("#{} 0x{:x}", i - 2, dump.frames[i]));
+    frames.push_back("(not symbolised: the symboliser " + why + ")");
+    return frames;
+  };
 }
 
 std::string fatal_error_message(std::string_view stderr_tail) {

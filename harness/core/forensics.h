@@ -5,10 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/executor.h"
 
 namespace isocheck {
 
@@ -34,6 +37,17 @@ std::optional<CrashDump> parse_crash_dump(std::string_view text);
 // "#0 function (file.c:42) in lib.so" per frame, skipping the handler's own two frames
 // (the handler and the kernel's signal trampoline). Never throws; unknown frames read "??".
 std::vector<std::string> symbolize(const CrashDump& dump);
+
+// How backtraces get their names. The driver symbolises in a child process of its own
+// (isolated_symbolizer), so that libdw choking on a strange object cannot take the run down.
+using Symbolizer = std::function<std::vector<std::string>(const CrashDump&, std::string_view raw_dump)>;
+
+// Symbolises in this process.
+Symbolizer in_process_symbolizer();
+
+// Runs `driver __symbolize FILE` through `executor`; when that fails in any way, the frames
+// are given as raw addresses with a note saying why.
+Symbolizer isolated_symbolizer(HostExecutor& executor, std::string driver);
 
 // "Fatal Python error: func: message" from a stderr tail, or empty.
 std::string fatal_error_message(std::string_view stderr_tail);

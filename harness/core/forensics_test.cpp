@@ -83,3 +83,46 @@ TEST(FatalErrorMessage, ExtractsCPythonsFatalErrorLine) {
 
 }  // namespace
 }  // namespace isocheck
+
+namespace isocheck {
+namespace {
+
+class CannedExecutor final : public HostExecutor {
+ public:
+  explicit CannedExecutor(HostRun run) : run_(std::move(run)) {}
+  HostRun run(const HostInvocation& invocation) override {
+    seen = invocation;
+    return run_;
+  }
+  HostInvocation seen;
+
+ private:
+  HostRun run_;
+};
+
+TEST(IsolatedSymbolizer, UsesWhatTheChildPrints) {
+  HostRun child;
+  child.started = true;
+  child.stdout_tail = "#0 fixture_function (f.c:3) in f.so\n#1 caller in f.so\n";
+  CannedExecutor executor(child);
+  const auto frames = isolated_symbolizer(executor, "/path/to/isocheck")(*parse_crash_dump(kDump), kDump);
+  EXPECT_EQ(frames, (std::vector<std::string>{"#0 fixture_function (f.c:3) in f.so", "#1 caller in f.so"}));
+  EXPECT_EQ(executor.seen.executable, "/path/to/isocheck");
+  ASSERT_EQ(executor.seen.args.size(), 2u);
+  EXPECT_EQ(executor.seen.args[0], "__symbolize");
+}
+
+TEST(IsolatedSymbolizer, ACrashingSymbolizerLeavesRawAddressesAndSaysWhy) {
+  HostRun child;
+  child.started = true;
+  child.signaled = true;
+  child.signal = SIGSEGV;
+  CannedExecutor executor(child);
+  const auto frames = isolated_symbolizer(executor, "/path/to/isocheck")(*parse_crash_dump(kDump), kDump);
+  ASSERT_EQ(frames.size(), 2u);  // one real frame (two handler frames dropped) and the note
+  EXPECT_EQ(frames[0], "#0 0x7f0000001234");
+  EXPECT_THAT(frames[1], HasSubstr("crashed with signal 11"));
+}
+
+}  // namespace
+}  // namespace isocheck

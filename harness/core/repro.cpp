@@ -147,6 +147,8 @@ int run_repro(ReproRequest request, HostExecutor& executor, std::ostream& out) {
   }
   if (request.gdb) exec_gdb(cell.runs.front().invocation, pythons.front(), out);
 
+  const Symbolizer symbolizer =
+      request.driver.empty() ? in_process_symbolizer() : isolated_symbolizer(executor, request.driver);
   std::vector<std::pair<std::string, HostVerdict>> verdicts;
   for (const PlannedRun& run : cell.runs) {
     HostInvocation inv = run.invocation;
@@ -154,7 +156,7 @@ int run_repro(ReproRequest request, HostExecutor& executor, std::ostream& out) {
     out << fmt::format("isocheck: {} {} {} {}{} (module output follows)\n", spec.module, pythons.front().version,
                        spec.config, spec.check, run.variant.empty() ? "" : " [" + run.variant + "]")
         << std::flush;
-    verdicts.emplace_back(run.variant, classify_run(executor.run(inv), inv.timeout));
+    verdicts.emplace_back(run.variant, classify_run(executor.run(inv), inv.timeout, symbolizer));
   }
   HostVerdict merged = merge_variants(verdicts);
   append_hint(merged);

@@ -29,6 +29,7 @@ struct ReproRequest {
   RunOptions options;  // --path, --exercise, --cycles, --timeout as for `run`
   bool gdb = false;
   std::filesystem::path host_manifest;
+  std::string driver;  // this executable, for the isolated symboliser (empty: in process)
 };
 
 // Returns 0 when the cell passed the gate, 1 otherwise; with `gdb`, does not return on success

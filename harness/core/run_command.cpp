@@ -141,11 +141,13 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
   report.created = utc_timestamp();
   report.pythons = pythons;
   report.modules = options.modules;
+  const Symbolizer symbolizer =
+      request.driver.empty() ? in_process_symbolizer() : isolated_symbolizer(executor, request.driver);
   report.cells = run_cells(cells, executor, request.jobs, [&](const CellResult& r, size_t done, size_t total) {
     progress << fmt::format("[{}/{}] {} {} {} {}: {} ({:.0f} ms)\n", done, total, r.key.module, r.key.python,
                             r.key.config, r.key.check, to_string(r.outcome), r.duration_ms)
              << std::flush;
-  });
+  }, symbolizer);
   report.finish();
 
   out << render_terminal(report, request.color) << std::flush;

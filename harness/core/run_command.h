@@ -23,6 +23,7 @@ struct RunRequest {
   std::filesystem::path host_manifest;
   bool color = false;
   std::string tool_version;
+  std::string driver;  // this executable, for the isolated symboliser (empty: in process)
 };
 
 // Returns the exit status of spec/cli.md. Usage problems are thrown as UsageError before any

@@ -25,7 +25,7 @@ CellResult make_result(const PlannedCell& cell, const HostVerdict& verdict, doub
 }  // namespace
 
 std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs,
-                                  const CellDone& on_done) {
+                                  const CellDone& on_done, const Symbolizer& symbolizer) {
   // Flatten to individual host runs so that a many-variant cell keeps every worker busy.
   struct Job {
     size_t cell;
@@ -63,7 +63,7 @@ std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExe
       const PlannedCell& cell = cells[jobs_list[j].cell];
       const PlannedRun& planned = cell.runs[jobs_list[j].run];
       const HostRun run = executor.run(planned.invocation);
-      HostVerdict verdict = classify_run(run, planned.invocation.timeout);
+      HostVerdict verdict = classify_run(run, planned.invocation.timeout, symbolizer);
       std::lock_guard lock(mutex);
       verdicts[jobs_list[j].cell][jobs_list[j].run] = {planned.variant, std::move(verdict)};
       durations[jobs_list[j].cell] += run.duration_ms;

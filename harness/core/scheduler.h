@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/executor.h"
+#include "core/forensics.h"
 #include "core/model.h"
 #include "core/plan.h"
 
@@ -15,6 +16,6 @@ namespace isocheck {
 using CellDone = std::function<void(const CellResult& result, size_t done, size_t total)>;
 
 std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs,
-                                  const CellDone& on_done);
+                                  const CellDone& on_done, const Symbolizer& symbolizer = in_process_symbolizer());
 
 }  // namespace isocheck

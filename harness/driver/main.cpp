@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "core/catalog.h"
+#include "core/forensics.h"
 #include "core/repro.h"
 #include "core/run_command.h"
 #include "core/usage_error.h"
@@ -29,6 +31,12 @@ fs::path default_manifest() {
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   return (ec ? fs::path(".") : self.parent_path()) / "isocheck-hosts.json";
+}
+
+std::string self_path() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : self.string();
 }
 
 // The driver as a user can type it: "isocheck" when that is what PATH finds, else the
@@ -137,6 +145,11 @@ int main(int argc, char** argv) {
   bool repro_keep_core = false;
   repro->add_flag("--keep-core", repro_keep_core, "let the host dump core, kept in the current directory");
 
+  // Internal: symbolise a host's crash dump in a process of its own (core/forensics.h).
+  std::string dump_file;
+  CLI::App* symbolize_cmd = app.add_subcommand("__symbolize", "")->group("");
+  symbolize_cmd->add_option("FILE", dump_file)->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -150,6 +163,14 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (symbolize_cmd->parsed()) {
+      std::ifstream in(dump_file);
+      const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (const auto dump = parse_crash_dump(raw)) {
+        for (const std::string& frame : symbolize(*dump)) std::cout << frame << "\n";
+      }
+      return kExitGatePassed;
+    }
     if (list->parsed()) {
       print_catalog(std::cout);
       return kExitGatePassed;
@@ -158,6 +179,7 @@ int main(int argc, char** argv) {
       repro_request.options.timeout = std::chrono::milliseconds(static_cast<long long>(repro_timeout_s * 1000));
       repro_request.options.program = program_for_repro();
       repro_request.host_manifest = default_manifest();
+      repro_request.driver = self_path();
       if (repro_keep_core) repro_request.options.core_dir = fs::current_path().string();
       ProcessExecutor executor;
       return run_repro(std::move(repro_request), executor, std::cout);
@@ -175,6 +197,7 @@ int main(int argc, char** argv) {
     request.host_manifest = default_manifest();
     request.options.program = program_for_repro();
     request.color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+    request.driver = self_path();
     ProcessExecutor executor;
     return run_command(std::move(request), executor, std::cout, std::cerr);
   } catch (const UsageError& e) {
