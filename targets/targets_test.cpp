@@ -660,6 +660,10 @@ TEST(Forensics, CrashesAndHangsComeWithBacktraceTracebackAndAWorkingRepro) {
       EXPECT_EQ(hang["outcome"], "timeout");
       EXPECT_TRUE(contains(hang["details"]["backtrace"][0], "spinning_exec")) << hang["details"]["backtrace"];
       EXPECT_TRUE(contains(hang["details"]["python_traceback"], "import_module"));
+      // With gdb installed, every thread's native stack too, taken before the kill.
+      if (::access("/usr/bin/gdb", X_OK) == 0) {
+        EXPECT_TRUE(contains(hang["details"]["gdb_native_stacks"], "spinning_exec")) << hang["details"];
+      }
     }
     // The repro command, run as printed, crashes the same way.
     const json& segv = cell(report, "crash_segv_in_exec", py.version, "import", "isolated");

@@ -29,6 +29,7 @@ void attach_dump(HostVerdict& v, const HostRun& run, const Symbolizer& symbolize
 
 void attach_evidence(HostVerdict& v, const HostRun& run, const HostTranscript& t) {
   if (!run.core_file.empty()) v.details["core_file"] = run.core_file;
+  if (!run.gdb_stacks.empty()) v.details["gdb_native_stacks"] = run.gdb_stacks;
   if (!t.progress.empty()) v.details["last_step"] = t.progress.back();
   if (!run.stdout_tail.empty()) v.details["stdout_tail"] = run.stdout_tail;
   if (!run.stderr_tail.empty()) v.details["stderr_tail"] = run.stderr_tail;

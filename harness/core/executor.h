@@ -38,6 +38,7 @@ struct HostRun {
   std::string stderr_tail;
   double duration_ms = 0;
   std::string core_file;    // path of the kept core file, if any
+  std::string gdb_stacks;   // on timeout, when gdb is installed: every thread's native stack
 };
 
 class HostExecutor {
@@ -52,13 +53,18 @@ class HostExecutor {
 // the whole group is SIGKILLed; after it exits the group is SIGKILLed too, so nothing it forked
 // outlives the cell or holds its pipes open. Output beyond `tail_bytes` per stream is dropped from the
 // front (drained, never blocking the child).
+// When gdb is on PATH, a host that timed out is first attached to with gdb in batch mode
+// for the native stacks of all its threads (the crash handler only sees the thread the signal
+// lands on).
 class ProcessExecutor final : public HostExecutor {
  public:
-  explicit ProcessExecutor(size_t tail_bytes = 16 * 1024) : tail_bytes_(tail_bytes) {}
+  explicit ProcessExecutor(size_t tail_bytes = 16 * 1024);
   HostRun run(const HostInvocation& invocation) override;
 
  private:
+  std::string gdb_stacks_of(int pid);
   size_t tail_bytes_;
+  std::string gdb_;  // empty when gdb is not installed
 };
 
 }  // namespace isocheck

@@ -17,6 +17,7 @@
 #include <boost/process/v2/process.hpp>
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 
@@ -126,6 +127,29 @@ void trim_front(std::string& s, size_t limit) {
 
 }  // namespace
 
+ProcessExecutor::ProcessExecutor(size_t tail_bytes) : tail_bytes_(tail_bytes) {
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "";
+  while (!dirs.empty() && gdb_.empty()) {
+    const size_t colon = dirs.find(':');
+    const std::string candidate = std::string(dirs.substr(0, colon)) + "/gdb";
+    if (::access(candidate.c_str(), X_OK) == 0) gdb_ = candidate;
+    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+  }
+}
+
+std::string ProcessExecutor::gdb_stacks_of(int pid) {
+  if (gdb_.empty()) return "";
+  HostInvocation inv;
+  inv.executable = gdb_;
+  inv.args = {"-p", std::to_string(pid), "-batch", "-nx", "-ex", "thread apply all bt"};
+  inv.timeout = std::chrono::seconds(20);
+  ProcessExecutor no_recursion(256 * 1024);
+  no_recursion.gdb_.clear();  // a hung gdb is killed, not debugged
+  const HostRun gdb = no_recursion.run(inv);
+  return gdb.exit_code == 0 && !gdb.signaled && !gdb.timed_out ? gdb.stdout_tail : "";
+}
+
 HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   HostRun run;
   const auto started_at = std::chrono::steady_clock::now();
@@ -190,6 +214,7 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   deadline.async_wait([&](bp::error_code wait_ec) {
     if (wait_ec) return;  // cancelled: the host ended in time
     run.timed_out = true;
+    run.gdb_stacks = gdb_stacks_of(pgid);  // the host is stopped while gdb is attached
     ::kill(pgid, SIGUSR1);
     kill_timer.expires_after(kDumpGrace);
     kill_timer.async_wait([&](bp::error_code kill_ec) {
