@@ -22,6 +22,7 @@
 #include <memory>
 
 #include "core/executor.h"
+#include "core/find_program.h"
 
 namespace isocheck {
 
@@ -127,16 +128,7 @@ void trim_front(std::string& s, size_t limit) {
 
 }  // namespace
 
-ProcessExecutor::ProcessExecutor(size_t tail_bytes) : tail_bytes_(tail_bytes) {
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path ? path : "";
-  while (!dirs.empty() && gdb_.empty()) {
-    const size_t colon = dirs.find(':');
-    const std::string candidate = std::string(dirs.substr(0, colon)) + "/gdb";
-    if (::access(candidate.c_str(), X_OK) == 0) gdb_ = candidate;
-    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
-  }
-}
+ProcessExecutor::ProcessExecutor(size_t tail_bytes) : tail_bytes_(tail_bytes), gdb_(find_on_path("gdb")) {}
 
 std::string ProcessExecutor::gdb_stacks_of(int pid) {
   if (gdb_.empty()) return "";

@@ -9,6 +9,7 @@
 
 #include "core/catalog.h"
 #include "core/classify.h"
+#include "core/find_program.h"
 #include "core/pythons.h"
 #include "core/run_command.h"
 #include "core/usage_error.h"
@@ -53,18 +54,6 @@ std::vector<std::string> terminal_args(std::vector<std::string> args) {
     if (args[i] == "--forensics-fd") args[i + 1] = "2";
   }
   return args;
-}
-
-std::string find_on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path ? path : "";
-  while (!dirs.empty()) {
-    const size_t colon = dirs.find(':');
-    const fs::path candidate = fs::path(dirs.substr(0, colon)) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
-  }
-  return "";
 }
 
 // CPython ships gdb helpers next to its executable as python3.X-gdb.py (py-bt, py-list...).

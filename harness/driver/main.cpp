@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/catalog.h"
+#include "core/find_program.h"
 #include "core/forensics.h"
 #include "core/repro.h"
 #include "core/run_command.h"
@@ -45,16 +46,8 @@ std::string program_for_repro() {
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return "isocheck";
-  if (const char* path = std::getenv("PATH")) {
-    std::string_view dirs(path);
-    while (!dirs.empty()) {
-      const size_t colon = dirs.find(':');
-      const fs::path candidate = fs::path(dirs.substr(0, colon)) / "isocheck";
-      if (fs::equivalent(candidate, self, ec)) return "isocheck";
-      dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
-    }
-  }
-  return self.string();
+  const std::string on_path = find_on_path("isocheck");
+  return !on_path.empty() && fs::equivalent(on_path, self, ec) ? "isocheck" : self.string();
 }
 
 std::vector<std::string> split_commas(const std::string& text) {
