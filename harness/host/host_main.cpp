@@ -39,6 +39,7 @@ struct Options {
   int cycles = 10;
   int result_fd = 1;
   int forensics_fd = 2;
+  bool survey = false;
 };
 
 HostVerdict error_verdict(std::string summary) {
@@ -62,6 +63,10 @@ int run_describe(const Options& o, ResultChannel& channel) {
     for (const std::string& m : o.modules) {
       const auto where = session.locate(parse_module(m));
       description["modules"][m] = {{"kind", where.kind}, {"origin", where.origin}};
+    }
+    if (o.survey) {
+      description["survey"] = nlohmann::ordered_json::object();
+      for (const auto& [name, file] : session.standard_extensions()) description["survey"][name] = file;
     }
     if (!o.exercise.empty()) description["exercise_problem"] = session.exercise_problem(o.exercise);
   }
@@ -124,6 +129,7 @@ int main(int argc, char** argv) {
   };
   CLI::App* describe = app.add_subcommand("describe", "describe the Python and locate modules");
   add_common(describe);
+  describe->add_flag("--survey", o.survey, "also list every extension module in lib-dynload");
   CLI::App* cell = app.add_subcommand("cell", "run one cell");
   add_common(cell);
   cell->add_option("--check", o.check)->required();

@@ -13,6 +13,30 @@ std::string status_text(const PyStatus& status, const char* what) {
   return text;
 }
 
+// site.main() in the current (main) interpreter, then its sys.path as strings.
+std::vector<std::string> run_site_and_read_path() {
+  PyObject* site = PyImport_ImportModule("site");
+  PyObject* done = site ? PyObject_CallMethod(site, "main", nullptr) : nullptr;
+  Py_XDECREF(done);
+  Py_XDECREF(site);
+  if (done == nullptr) {
+    PyErr_Print();
+    throw HostError("site.main() failed in the main interpreter");
+  }
+  std::vector<std::string> path;
+  PyObject* list = PySys_GetObject("path");  // borrowed
+  for (Py_ssize_t i = 0; list != nullptr && PyList_Check(list) && i < PyList_GET_SIZE(list); ++i) {
+    PyObject* entry = PyList_GET_ITEM(list, i);
+    const char* text = PyUnicode_Check(entry) ? PyUnicode_AsUTF8(entry) : nullptr;
+    if (text == nullptr) {
+      PyErr_Clear();
+      continue;
+    }
+    path.emplace_back(text);
+  }
+  return path;
+}
+
 }  // namespace
 
 MainInterpreter::MainInterpreter(const std::string& program_name) {
@@ -22,6 +46,7 @@ MainInterpreter::MainInterpreter(const std::string& program_name) {
   // The host's own crash handler reports fatal signals (host/crash_handler.h); faulthandler,
   // if PYTHONFAULTHANDLER asked for it, would replace it.
   config.faulthandler = 0;
+  config.site_import = 0;  // run once below, not in every subinterpreter (see the header)
   PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, program_name.c_str());
   if (!PyStatus_Exception(status)) status = Py_InitializeFromConfig(&config);
   PyConfig_Clear(&config);
@@ -29,6 +54,7 @@ MainInterpreter::MainInterpreter(const std::string& program_name) {
     throw HostError(status_text(status, "Py_InitializeFromConfig failed"));
   }
   tstate_ = PyThreadState_Get();
+  sys_path_ = run_site_and_read_path();
 }
 
 MainInterpreter::~MainInterpreter() { finalize(); }

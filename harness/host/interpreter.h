@@ -10,6 +10,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 
@@ -24,6 +25,12 @@ class HostError : public std::runtime_error {
 // Owns the main interpreter: Py_InitializeFromConfig in the constructor, Py_FinalizeEx in
 // finalize() or the destructor. `program_name` is the Python executable the user targets, so
 // that sys.path (venvs included) is computed exactly as that executable computes it.
+//
+// `site` runs once, here, in the main interpreter (site_import = 0, then site.main()), and
+// subinterpreters, which inherit site_import, start from a copy of main's sys.path instead
+// (sys_path()). Importing site cost 1.7 ms per interpreter on 3.12.1 and 10 ms on 3.13.0
+// (measured: process CPU per empty isolated interpreter, 15.2 vs 13.5 and 20.1 vs 10.3 ms),
+// mostly .pth files importing packages that have nothing to do with the module under test.
 class MainInterpreter {
  public:
   explicit MainInterpreter(const std::string& program_name);
@@ -35,9 +42,13 @@ class MainInterpreter {
   int finalize();
   bool finalized() const { return finalized_; }
   PyThreadState* thread_state() const { return tstate_; }
+  // sys.path of the main interpreter right after site ran: site-packages (a venv's included)
+  // and .pth entries, before any --path.
+  const std::vector<std::string>& sys_path() const { return sys_path_; }
 
  private:
   PyThreadState* tstate_ = nullptr;
+  std::vector<std::string> sys_path_;
   bool finalized_ = false;
 };
 

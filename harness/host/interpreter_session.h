@@ -115,6 +115,8 @@ class InterpreterSession {
     bool debug_build = false;
   };
   PythonDescription describe_python();
+  // For `describe --survey`: every extension module in lib-dynload, (name, file) by name.
+  std::vector<std::pair<std::string, std::string>> standard_extensions();
   // Why an exercise file is unusable, in one line; empty when it is fine.
   std::string exercise_problem(const std::string& file);
 

@@ -5,6 +5,7 @@
 # extension module the interpreter has not already loaded at start-up: the module under test
 # may be one of them, and a cell must start from a process where it was never imported
 # (spec/checks.md). Only the stdlib's pure-Python import machinery is used.
+import os
 import sys
 import gc       # built into libpython: never the module under test
 import importlib
@@ -33,9 +34,12 @@ def _load_exercise(exercise_file):
     return fn
 
 
-def setup(paths, exercise_file):
-    """Prepend --path dirs to sys.path and load the exercise (None when not given)."""
+def setup(paths, exercise_file, base_path=None):
+    """Prepend --path dirs to sys.path and load the exercise (None when not given).
+    base_path: the main interpreter's sys.path, for a subinterpreter (which skips site)."""
     global _exercise
+    if base_path is not None:
+        sys.path[:] = base_path
     sys.path[0:0] = list(paths)
     if exercise_file:
         _exercise = _load_exercise(exercise_file)
@@ -74,6 +78,25 @@ def locate(name, file):
     if spec.origin == "built-in":
         return ("builtin", "built-in")
     return ("python", spec.origin or "")
+
+
+def standard_extensions():
+    """The survey's modules: every extension module file in this Python's lib-dynload, as
+    [(name, path)] sorted by name. lib-dynload is the sys.path entry of that name (POSIX
+    layout, venvs included: they keep the base install's). Names come from the files alone."""
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    found = {}
+    for entry in sys.path:
+        if os.path.basename(entry) != "lib-dynload" or not os.path.isdir(entry):
+            continue
+        for filename in os.listdir(entry):
+            for suffix in suffixes:
+                if filename.endswith(suffix):
+                    name = filename[:-len(suffix)]
+                    if name.isidentifier():
+                        found.setdefault(name, os.path.join(entry, filename))
+                    break
+    return sorted(found.items())
 
 
 def _format_exception(e):
