@@ -54,26 +54,63 @@ std::string printable(std::string_view text) {
 
 bool is_finding(Outcome o) { return fails_gate(o) || o == Outcome::warn; }
 
-void render_module(std::string& out, const RunReport& report, const std::string& module, bool color) {
-  std::vector<const CellResult*> cells;
-  for (const CellResult& c : report.cells) {
-    if (c.key.module == module) cells.push_back(&c);
-  }
-  // Columns in report order: (python, config) as they appear in the sorted cells.
-  std::vector<std::pair<std::string, std::string>> columns;
-  std::vector<std::string> checks;
-  for (const CheckInfo& check : check_catalog()) {
-    if (std::any_of(cells.begin(), cells.end(), [&](auto* c) { return c->key.check == check.id; })) {
-      checks.emplace_back(check.id);
-    }
-  }
-  for (const PythonTarget& p : report.pythons) {
+using Column = std::pair<std::string, std::string>;  // (python version, config)
+
+// The (python, config) pairs that have cells, in report order.
+std::vector<Column> matrix_columns(const std::vector<PythonTarget>& pythons,
+                                   const std::vector<const CellResult*>& cells) {
+  std::vector<Column> columns;
+  for (const PythonTarget& p : pythons) {
     for (std::string_view config : {"main", "legacy", "isolated", "-"}) {
       if (std::any_of(cells.begin(), cells.end(), [&](auto* c) { return c->key.python == p.version && c->key.config == config; })) {
         columns.emplace_back(p.version, std::string(config));
       }
     }
   }
+  return columns;
+}
+
+std::string rstrip(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+// Two header rows: the python over its first column, then the configs.
+std::string column_headers(const std::vector<Column>& columns, std::string_view first, size_t label, size_t width) {
+  std::string header1 = fmt::format("{:<{}}", "", label);
+  std::string header2 = fmt::format("{:<{}}", first, label);
+  std::string previous;
+  for (const auto& [python, config] : columns) {
+    header1 += fmt::format("{:<{}}", python == previous ? "" : python, width);
+    header2 += fmt::format("{:<{}}", config, width);
+    previous = python;
+  }
+  return rstrip(header1) + "\n" + rstrip(header2) + "\n";
+}
+
+// A summary on one line of at most `limit` bytes (cut at a UTF-8 boundary).
+std::string one_line(std::string_view text, size_t limit) {
+  std::string line = printable(text);
+  if (line.size() <= limit) return line;
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+  return line.substr(0, cut) + "…";
+}
+
+void render_module(std::string& out, const RunReport& report, const std::string& module, bool color) {
+  std::vector<const CellResult*> cells;
+  for (const CellResult& c : report.cells) {
+    if (c.key.module == module) cells.push_back(&c);
+  }
+  // Columns in report order: (python, config) as they appear in the sorted cells.
+  std::vector<Column> columns;
+  std::vector<std::string> checks;
+  for (const CheckInfo& check : check_catalog()) {
+    if (std::any_of(cells.begin(), cells.end(), [&](auto* c) { return c->key.check == check.id; })) {
+      checks.emplace_back(check.id);
+    }
+  }
+  columns = matrix_columns(report.pythons, cells);
   std::map<std::tuple<std::string, std::string, std::string>, const CellResult*> at;
   for (const CellResult* c : cells) at[{c->key.check, c->key.python, c->key.config}] = c;
 
@@ -87,19 +124,7 @@ void render_module(std::string& out, const RunReport& report, const std::string&
              ? fmt::format("{}\n", printable(module))
              : fmt::format("{} (from {})\n", printable(module.substr(0, eq)),
                            printable(module.substr(module.find_last_of('/') + 1)));
-  std::string header1 = fmt::format("{:<{}}", "", label);
-  std::string header2 = fmt::format("{:<{}}", "check", label);
-  std::string previous;
-  for (const auto& [python, config] : columns) {
-    header1 += fmt::format("{:<{}}", python == previous ? "" : python, kCol);
-    header2 += fmt::format("{:<{}}", config, kCol);
-    previous = python;
-  }
-  auto rstrip = [](std::string s) {
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    return s;
-  };
-  out += rstrip(header1) + "\n" + rstrip(header2) + "\n";
+  out += column_headers(columns, "check", label, kCol);
   for (const std::string& check : checks) {
     std::string row = fmt::format("{:<{}}", check, label);
     for (const auto& [python, config] : columns) {
@@ -140,6 +165,49 @@ std::string totals_line(const RunReport& report) {
   if (!parts.empty()) line += ": " + parts;
   if (report.incomplete > 0) line += fmt::format(" ({} not run)", report.incomplete);
   return line;
+}
+
+std::string render_survey(const RunReport& report, bool color) {
+  std::vector<const CellResult*> all;
+  for (const CellResult& c : report.cells) all.push_back(&c);
+  const std::vector<Column> columns = matrix_columns(report.pythons, all);
+  // Worst outcome per (module, python, config) over all checks.
+  std::map<std::tuple<std::string, std::string, std::string>, Outcome> worst_of;
+  for (const CellResult& c : report.cells) {
+    const auto key = std::make_tuple(c.key.module, c.key.python, c.key.config);
+    const auto it = worst_of.find(key);
+    worst_of[key] = it == worst_of.end() ? c.outcome : worst(it->second, c.outcome);
+  }
+  constexpr size_t kCol = 12;
+  size_t label = 10;
+  for (const std::string& m : report.modules) label = std::max(label, printable(m).size() + 2);
+
+  std::string out = "worst outcome over all checks, per module, python and config\n\n";
+  out += column_headers(columns, "module", label, kCol);
+  for (const std::string& module : report.modules) {
+    std::string row = fmt::format("{:<{}}", printable(module), label);
+    for (const auto& [python, config] : columns) {
+      const auto it = worst_of.find({module, python, config});
+      row += it == worst_of.end() ? fmt::format("{:<{}}", "·", kCol)
+                                  : paint(to_string(it->second), it->second, color, kCol);
+    }
+    out += rstrip(row) + "\n";
+  }
+
+  // What fails the gate, one line each, most severe first (report order within an outcome).
+  std::vector<const CellResult*> findings;
+  for (const CellResult& c : report.cells) {
+    if (fails_gate(c.outcome)) findings.push_back(&c);
+  }
+  std::stable_sort(findings.begin(), findings.end(),
+                   [](auto* a, auto* b) { return severity(a->outcome) > severity(b->outcome); });
+  if (!findings.empty()) out += fmt::format("\n{} finding(s):\n", findings.size());
+  for (const CellResult* c : findings) {
+    out += fmt::format("  {} {} {} {} {}: {}\n", paint(to_string(c->outcome), c->outcome, color, 8),
+                       printable(c->key.module), c->key.python, c->key.config, c->key.check, one_line(c->summary, 200));
+  }
+  out += "\n" + totals_line(report) + "\n";
+  return out;
 }
 
 std::string render_terminal(const RunReport& report, bool color) {

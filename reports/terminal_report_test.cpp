@@ -314,3 +314,59 @@ TEST(TotalsLine, EmptyRunSaysZeroCells) {
 
 }  // namespace
 }  // namespace isocheck
+
+namespace isocheck {
+namespace {
+
+TEST(RenderSurvey, OneRowPerModuleWithTheWorstOutcomeOfEachPythonAndConfig) {
+  RunReport r;
+  r.pythons = {python("3.12.1"), python("3.13.0")};
+  r.modules = {"alpha", "beta"};
+  r.cells = {
+      cell("alpha", "3.12.1", "import", "isolated", Outcome::pass),
+      cell("alpha", "3.12.1", "cycles", "isolated", Outcome::crash),
+      cell("alpha", "3.12.1", "leaks", "isolated", Outcome::fail),
+      cell("alpha", "3.13.0", "import", "isolated", Outcome::pass),
+      cell("alpha", "3.13.0", "cycles", "isolated", Outcome::skip),
+      cell("beta", "3.13.0", "import", "isolated", Outcome::unsupported),
+      cell("beta", "3.13.0", "import", "main", Outcome::warn),
+  };
+  r.finish();
+  const std::string text = render_survey(r, false);
+  // Columns: 3.12.1 isolated, 3.13.0 main, 3.13.0 isolated (beta has a 3.13 main cell).
+  EXPECT_EQ(words_of(line_starting(text, "alpha")), (std::vector<std::string>{"alpha", "crash", "·", "pass"}));
+  // beta is not in 3.12's lib-dynload: no cell there, shown as a dot, not as an outcome.
+  EXPECT_EQ(words_of(line_starting(text, "beta")), (std::vector<std::string>{"beta", "·", "warn", "unsupported"}));
+}
+
+TEST(RenderSurvey, ListsEveryGateFailureOnOneLineMostSevereFirst) {
+  RunReport r;
+  r.pythons = {python("3.12.1")};
+  r.modules = {"alpha"};
+  r.cells = {
+      cell("alpha", "3.12.1", "import", "isolated", Outcome::fail, "first line\nsecond line"),
+      cell("alpha", "3.12.1", "cycles", "isolated", Outcome::crash, "SIGABRT in cycle 2"),
+      cell("alpha", "3.12.1", "leaks", "isolated", Outcome::warn, "only a warning"),
+  };
+  r.finish();
+  const std::string text = render_survey(r, false);
+  EXPECT_THAT(text, HasSubstr("2 finding(s):"));
+  const auto crash = text.find("crash    alpha 3.12.1 isolated cycles: SIGABRT in cycle 2");
+  const auto fail = text.find("fail     alpha 3.12.1 isolated import: first line\\nsecond line");
+  ASSERT_NE(crash, std::string::npos) << text;
+  ASSERT_NE(fail, std::string::npos) << text;
+  EXPECT_LT(crash, fail);
+  EXPECT_THAT(text, Not(HasSubstr("only a warning")));
+}
+
+TEST(RenderSurvey, CutsLongSummariesToOneShortLine) {
+  RunReport r;
+  r.pythons = {python("3.12.1")};
+  r.modules = {"alpha"};
+  r.cells = {cell("alpha", "3.12.1", "import", "isolated", Outcome::fail, std::string(5000, 'x'))};
+  r.finish();
+  for (const std::string& line : lines_of(render_survey(r, false))) EXPECT_LT(line.size(), 300u);
+}
+
+}  // namespace
+}  // namespace isocheck

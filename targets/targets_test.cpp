@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -752,3 +753,61 @@ TEST(Forensics, ACrashInsideTheCrashHandlerIsStillTheCrashWithItsSignal) {
     }
   }
 }
+
+// --- survey: every lib-dynload module of every built Python ------------------------------------
+
+namespace {
+
+// The modules a Python's lib-dynload holds, listed here from the directory itself (the manifest's
+// dynload, from CMake's sysconfig), to check what the host found on its own.
+std::set<std::string> lib_dynload_modules(const BuiltPython& python) {
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(python.dynload)) {
+    const std::string file = entry.path().filename().string();
+    if (entry.path().extension() != ".so") continue;
+    const std::string name = file.substr(0, file.find('.'));
+    if (!name.empty()) names.insert(name);
+  }
+  return names;
+}
+
+TEST(Survey, ChecksEveryLibDynloadModuleOfEachPythonAndOnlyThere) {
+  const fs::path dir = scratch_dir();
+  const fs::path report_file = dir / "survey.json";
+  // One cheap check keeps the test short; the plan is the survey's whatever the checks.
+  const DriverRun r = run_isocheck({"survey", "--check", "import", "--config", "isolated", "--timeout", "20",
+                                    "--json", report_file.string()});
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+  const json report = read_json(report_file);
+  std::set<std::string> all_modules;
+  for (const BuiltPython& python : built_pythons()) {
+    ASSERT_FALSE(python.dynload.empty());
+    const std::set<std::string> expected = lib_dynload_modules(python);
+    ASSERT_GT(expected.size(), 20u) << python.dynload;
+    std::set<std::string> planned;
+    for (const json& cell : report["cells"]) {
+      if (cell["python"] == python.version) planned.insert(cell["module"].get<std::string>());
+    }
+    EXPECT_EQ(planned, expected) << python.version;
+    all_modules.insert(expected.begin(), expected.end());
+    // CPython's own good and bad reference modules land where CPython's tests say.
+    const Matrix m = matrix_of(report, "_testmultiphase", python.version);
+    const Matrix s = matrix_of(report, "_testsinglephase", python.version);
+    ASSERT_TRUE(m.contains("import[isolated]") && s.contains("import[isolated]"));
+    EXPECT_EQ((*m.at("import[isolated]"))["outcome"], "pass");
+    EXPECT_EQ((*s.at("import[isolated]"))["outcome"], "unsupported");
+  }
+  EXPECT_EQ(std::set<std::string>(report["modules"].begin(), report["modules"].end()), all_modules);
+  // The compact matrix: one row per module, then the totals.
+  EXPECT_NE(r.out.find("_testsinglephase"), std::string::npos);
+  EXPECT_NE(r.out.find(std::to_string(report["cells"].size()) + " cells"), std::string::npos) << r.out;
+  // Without a terminal, progress comes as one line per finished module.
+  EXPECT_NE(r.err.find("] _testmultiphase: "), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
+TEST(BadInput, SurveyTakesNoModule) {
+  expect_usage_error({"survey", "_testmultiphase"}, "");
+}
+
+}  // namespace

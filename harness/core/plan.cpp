@@ -104,6 +104,7 @@ std::vector<PlannedCell> plan_cells(const RunOptions& options, const std::vector
   std::vector<PlannedCell> cells;
   for (const std::string& module : options.modules) {
     for (const PythonTarget& python : pythons) {
+      if (options.only_listed && !availability.contains({module, python.version})) continue;
       const std::optional<HostVerdict> blocked = unavailable(availability, module, python);
       for (const std::string& check_id : options.checks) {
         const CheckInfo* check = find_check(check_id);

@@ -26,6 +26,9 @@ struct RunOptions {
   std::chrono::milliseconds timeout{60000};
   std::string program = "isocheck";  // how repro commands invoke the driver
   std::string core_dir;              // --keep-core: where core files go (absolute); empty: none
+  // Plan a module only under the Pythons the availability lists (the survey: each Python's own
+  // lib-dynload); otherwise an unlisted or missing module is an `error` cell there.
+  bool only_listed = false;
 };
 
 // Where a module was found under one Python (from the host's `describe`).

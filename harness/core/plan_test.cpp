@@ -90,6 +90,35 @@ TEST(PlanCells, OneCellPerModulePythonCheckAndCatalogConfig) {
   EXPECT_EQ(keys_of(cells), expected);
 }
 
+// The survey lists each Python's own lib-dynload: a module only one Python ships is planned
+// there alone, not as `error` cells under the other (run mode keeps those, see below).
+TEST(PlanCells, OnlyListedPlansAModuleUnderThePythonsThatListItAlone) {
+  const std::vector<PythonTarget> pythons = {py("3.12.1", "3.12"), py("3.13.0", "3.13")};
+  RunOptions options = default_options({"both", "new_in_313"});
+  options.checks = {"import"};
+  options.only_listed = true;
+  ModuleAvailability a = everywhere({"both"}, pythons);
+  a[{"new_in_313", "3.13.0"}] = {"extension", "/lib/new_in_313.so"};
+  const auto cells = plan_cells(options, pythons, a);
+  std::set<std::pair<std::string, std::string>> module_python;
+  for (const auto& c : cells) {
+    module_python.insert({c.key.module, c.key.python});
+    EXPECT_FALSE(c.preset) << c.key.module << " " << c.key.python;
+  }
+  const std::set<std::pair<std::string, std::string>> expected = {
+      {"both", "3.12.1"}, {"both", "3.13.0"}, {"new_in_313", "3.13.0"}};
+  EXPECT_EQ(module_python, expected);
+
+  options.only_listed = false;
+  const auto run_cells = plan_cells(options, pythons, a);
+  const auto missing = std::find_if(run_cells.begin(), run_cells.end(), [](const PlannedCell& c) {
+    return c.key.module == "new_in_313" && c.key.python == "3.12.1";
+  });
+  ASSERT_NE(missing, run_cells.end());
+  ASSERT_TRUE(missing->preset);
+  EXPECT_EQ(missing->preset->outcome, Outcome::error);
+}
+
 TEST(PlanCells, OnlyConfigsBothInTheCatalogAndAskedForArePlanned) {
   const std::vector<PythonTarget> pythons = {py("3.12.1", "3.12")};
   RunOptions options = default_options({"m"});

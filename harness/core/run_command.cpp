@@ -6,11 +6,13 @@
 
 #include <ctime>
 #include <ostream>
+#include <set>
 
 #include "core/atomic_file.h"
 #include "core/classify.h"
 #include "core/gate.h"
 #include "core/module_args.h"
+#include "core/progress.h"
 #include "core/pythons.h"
 #include "core/scheduler.h"
 #include "core/usage_error.h"
@@ -35,7 +37,6 @@ namespace {
 }  // namespace
 
 void validate_run_inputs(RunOptions& options) {
-  if (options.modules.empty()) throw UsageError("run: name at least one MODULE");
   for (std::string& m : options.modules) m = normalise_module_arg(m);
   for (std::string& p : options.paths) {
     std::error_code ec;
@@ -98,21 +99,33 @@ void require_checkable(const std::string& module, const std::vector<PythonTarget
 
 }  // namespace
 
+namespace {
+
+// One `host describe` for one Python: the host's description (JSON), or a UsageError.
+nlohmann::json describe_with_host(const RunOptions& options, const PythonTarget& python, bool survey,
+                                  HostExecutor& executor) {
+  HostInvocation inv = describe_invocation(options, python);
+  if (survey) inv.args.push_back("--survey");
+  const HostRun run = executor.run(inv);
+  const HostTranscript transcript = decode_transcript(run.protocol);
+  if (!transcript.description) {
+    const HostVerdict why = classify_run(run, inv.timeout);
+    throw UsageError(fmt::format("the host for Python {} ({}) failed before checking anything: {}",
+                                 python.version, python.host, why.summary));
+  }
+  const auto& d = *transcript.description;
+  const std::string problem = d.value("exercise_problem", "");
+  if (!problem.empty()) throw UsageError("--exercise: " + problem);
+  return d;
+}
+
+}  // namespace
+
 ModuleAvailability locate_modules(const RunOptions& options, const std::vector<PythonTarget>& pythons,
                                   HostExecutor& executor) {
   ModuleAvailability availability;
   for (const PythonTarget& python : pythons) {
-    const HostInvocation inv = describe_invocation(options, python);
-    const HostRun run = executor.run(inv);
-    const HostTranscript transcript = decode_transcript(run.protocol);
-    if (!transcript.description) {
-      const HostVerdict why = classify_run(run, inv.timeout);
-      throw UsageError(fmt::format("the host for Python {} ({}) failed before checking anything: {}",
-                                   python.version, python.host, why.summary));
-    }
-    const auto& d = *transcript.description;
-    const std::string problem = d.value("exercise_problem", "");
-    if (!problem.empty()) throw UsageError("--exercise: " + problem);
+    const nlohmann::json d = describe_with_host(options, python, false, executor);
     for (const std::string& m : options.modules) {
       ModuleLocation where{"missing", ""};
       if (d.contains("modules") && d["modules"].contains(m)) {
@@ -126,14 +139,32 @@ ModuleAvailability locate_modules(const RunOptions& options, const std::vector<P
   return availability;
 }
 
-int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
-  RunOptions& options = request.options;
-  validate_run_inputs(options);
-  if (request.json_report) check_writable_destination(*request.json_report, "--json");
+ModuleAvailability survey_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
+                                  HostExecutor& executor) {
+  ModuleAvailability availability;
+  std::set<std::string> names;
+  for (const PythonTarget& python : pythons) {
+    const nlohmann::json d = describe_with_host(options, python, true, executor);
+    if (!d.contains("survey") || d["survey"].empty()) {
+      throw UsageError(fmt::format("survey: Python {} ({}) has no extension modules in a lib-dynload "
+                                   "directory on its sys.path", python.version, python.executable));
+    }
+    for (const auto& [name, file] : d["survey"].items()) {
+      availability[{name, python.version}] = ModuleLocation{"extension", file.get<std::string>()};
+      names.insert(name);
+    }
+  }
+  options.modules.assign(names.begin(), names.end());
+  options.only_listed = true;
+  return availability;
+}
 
-  const std::vector<PythonTarget> pythons =
-      select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
-  const ModuleAvailability availability = locate_modules(options, pythons, executor);
+namespace {
+
+// Plans, runs and reports the cells of `options.modules` (both `run` and `survey`).
+int execute(RunRequest& request, HostExecutor& executor, const std::vector<PythonTarget>& pythons, const ModuleAvailability& availability,
+            std::ostream& out, std::ostream& progress) {
+  const RunOptions& options = request.options;
   const std::vector<PlannedCell> cells = plan_cells(options, pythons, availability);
 
   RunReport report;
@@ -143,14 +174,14 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
   report.modules = options.modules;
   const Symbolizer symbolizer =
       request.driver.empty() ? in_process_symbolizer() : isolated_symbolizer(executor, request.driver);
-  report.cells = run_cells(cells, executor, request.jobs, [&](const CellResult& r, size_t done, size_t total) {
-    progress << fmt::format("[{}/{}] {} {} {} {}: {} ({:.0f} ms)\n", done, total, r.key.module, r.key.python,
-                            r.key.config, r.key.check, to_string(r.outcome), r.duration_ms)
-             << std::flush;
-  }, symbolizer);
+  ProgressReporter reporter(progress, request.live_progress, cells);
+  report.cells = run_cells(cells, executor, request.jobs,
+                           [&](const CellResult& r, size_t, size_t) { reporter.cell_finished(r); }, symbolizer);
+  reporter.finish();
   report.finish();
 
-  out << render_terminal(report, request.color) << std::flush;
+  out << (request.survey ? render_survey(report, request.color) : render_terminal(report, request.color))
+      << std::flush;
   if (request.json_report) {
     const std::string text = report_to_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     try {
@@ -160,6 +191,29 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
     }
   }
   return gate_exit_code(report, request.required);
+}
+
+}  // namespace
+
+int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
+  if (request.options.modules.empty()) throw UsageError("run: name at least one MODULE");
+  validate_run_inputs(request.options);
+  if (request.json_report) check_writable_destination(*request.json_report, "--json");
+  const std::vector<PythonTarget> pythons =
+      select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
+  const ModuleAvailability availability = locate_modules(request.options, pythons, executor);
+  return execute(request, executor, pythons, availability, out, progress);
+}
+
+int survey_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
+  request.survey = true;
+  if (!request.options.modules.empty()) throw UsageError("survey: takes no MODULE (it checks every lib-dynload module)");
+  validate_run_inputs(request.options);
+  if (request.json_report) check_writable_destination(*request.json_report, "--json");
+  std::vector<PythonTarget> pythons =
+      select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
+  const ModuleAvailability availability = survey_modules(request.options, pythons, executor);
+  return execute(request, executor, pythons, availability, out, progress);
 }
 
 }  // namespace isocheck

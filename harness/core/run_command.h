@@ -22,6 +22,8 @@ struct RunRequest {
   std::optional<std::filesystem::path> json_report;
   std::filesystem::path host_manifest;
   bool color = false;
+  bool live_progress = false;  // stderr is a terminal: one live progress line (core/progress.h)
+  bool survey = false;         // the survey's compact matrix instead of one matrix per module
   std::string tool_version;
   std::string driver;  // this executable, for the isolated symboliser (empty: in process)
 };
@@ -30,9 +32,18 @@ struct RunRequest {
 // cell runs; once cells run, every planned cell ends up in the report.
 int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress);
 
+// `isocheck survey`: every extension module in each Python's lib-dynload (the host lists them;
+// no module names here), planned only under the Pythons that have it. Same exit status.
+int survey_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress);
+
 // Checks MODULE arguments (NAME=FILE.so must be a shared object), --path dirs and the
 // exercise file, and makes paths absolute. Throws UsageError.
 void validate_run_inputs(RunOptions& options);
+
+// Asks each Python's host for its lib-dynload extension modules; sets options.modules to their
+// union and options.only_listed. Throws UsageError when a Python has none.
+ModuleAvailability survey_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
+                                  HostExecutor& executor);
 
 // Asks each Python's host where the modules are and whether the exercise file loads.
 // Throws UsageError for a module no Python can import as an extension, or a bad exercise.

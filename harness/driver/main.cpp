@@ -111,20 +111,26 @@ int main(int argc, char** argv) {
   request.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::string checks, configs, required, json;
   double timeout_s = 60;
+  bool keep_core = false;
+  // `run` and `survey` take the same options (spec/cli.md); only run names modules.
+  auto add_run_options = [&](CLI::App* cmd) {
+    cmd->add_option("--python", request.python_requests, "a version (3.13) or an interpreter executable");
+    cmd->add_option("--path", request.options.paths, "directory prepended to sys.path in every interpreter");
+    cmd->add_option("--check", checks, "comma list of check ids (default: all)");
+    cmd->add_option("--config", configs, "comma list of configs (default: all)");
+    cmd->add_option("--exercise", request.options.exercise, "file defining exercise(module)");
+    cmd->add_option("--cycles", request.options.cycles, "cycles for cycles/leaks")->check(CLI::Range(1, 100000));
+    cmd->add_option("--timeout", timeout_s, "wall limit per cell, seconds")->check(CLI::PositiveNumber);
+    cmd->add_option("-j,--jobs", request.jobs, "cells run at once")->check(CLI::Range(1, 1024));
+    cmd->add_option("--json", json, "write the JSON report here");
+    cmd->add_option("--require", required, "configs whose `unsupported` fails the gate");
+    cmd->add_flag("--keep-core", keep_core, "let crashing hosts dump core, kept next to the report");
+  };
   CLI::App* run = app.add_subcommand("run", "check the named importable modules");
   run->add_option("MODULE", request.options.modules, "module name, or NAME=FILE.so")->required();
-  run->add_option("--python", request.python_requests, "a version (3.13) or an interpreter executable");
-  run->add_option("--path", request.options.paths, "directory prepended to sys.path in every interpreter");
-  run->add_option("--check", checks, "comma list of check ids (default: all)");
-  run->add_option("--config", configs, "comma list of configs (default: all)");
-  run->add_option("--exercise", request.options.exercise, "file defining exercise(module)");
-  run->add_option("--cycles", request.options.cycles, "cycles for cycles/leaks")->check(CLI::Range(1, 100000));
-  run->add_option("--timeout", timeout_s, "wall limit per cell, seconds")->check(CLI::PositiveNumber);
-  run->add_option("-j,--jobs", request.jobs, "cells run at once")->check(CLI::Range(1, 1024));
-  run->add_option("--json", json, "write the JSON report here");
-  run->add_option("--require", required, "configs whose `unsupported` fails the gate");
-  bool keep_core = false;
-  run->add_flag("--keep-core", keep_core, "let crashing hosts dump core, kept next to the report");
+  add_run_options(run);
+  CLI::App* survey = app.add_subcommand("survey", "check every extension module in each Python's lib-dynload");
+  add_run_options(survey);
 
   ReproRequest repro_request;
   double repro_timeout_s = 60;
@@ -190,8 +196,10 @@ int main(int argc, char** argv) {
     request.host_manifest = default_manifest();
     request.options.program = program_for_repro();
     request.color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+    request.live_progress = ::isatty(STDERR_FILENO) == 1;
     request.driver = self_path();
     ProcessExecutor executor;
+    if (survey->parsed()) return survey_command(std::move(request), executor, std::cout, std::cerr);
     return run_command(std::move(request), executor, std::cout, std::cerr);
   } catch (const UsageError& e) {
     std::cerr << "isocheck: " << e.what() << "\n";
