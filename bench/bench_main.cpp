@@ -1,0 +1,238 @@
+// isocheck-bench: isocheck's wall time against the floor, what CPython itself costs for the
+// same plan (issue #6). Both run here, one after the other, on the same machine:
+//
+//   isocheck-bench module NAME [--path DIR]... [-j N]   one module, the full catalog
+//   isocheck-bench survey [-j N]                         every lib-dynload module (isocheck survey)
+//   isocheck-bench scaling                               isocheck survey at -j 1 and -j 2
+//
+// The plan is the one isocheck ran: its JSON report lists the cells, and each interpreter cell
+// (lint reads a file and runs none) becomes one floor process (bench/floor.c, isocheck-floor-X.Y
+// next to this binary) per variant, spawned with posix_spawn by N workers -- the cheapest way
+// there is to start a process, so the floor stays a floor. Targets are printed as verdicts,
+// never asserted in tests: <= 1.2x the floor for one module, <= 120 s for the survey, and
+// -j 2 >= 1.7x faster than -j 1.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/catalog.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+fs::path bin_dir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
+
+struct Timed {
+  int status = -1;
+  double seconds = 0;
+  long peak_rss_kb = 0;  // VmHWM of the spawned process itself (not its children)
+};
+
+long vm_hwm_kb(pid_t pid) {
+  std::ifstream status(fmt::format("/proc/{}/status", pid));
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// Spawns argv, waits; with `sample_rss`, polls the child's peak RSS until it exits.
+Timed spawn_and_wait(const std::vector<std::string>& args, bool quiet, bool sample_rss = false) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (quiet) {
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  }
+  Timed t;
+  const auto start = Clock::now();
+  pid_t pid = 0;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    throw std::runtime_error("cannot start " + args[0]);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  if (sample_rss) {
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      t.peak_rss_kb = std::max(t.peak_rss_kb, vm_hwm_kb(pid));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } else {
+    waitpid(pid, &status, 0);
+  }
+  t.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  t.status = status;
+  return t;
+}
+
+nlohmann::json read_json(const fs::path& file) {
+  std::ifstream in(file);
+  return nlohmann::json::parse(in);
+}
+
+// One floor process per interpreter cell (and per variant) of the report.
+std::vector<std::vector<std::string>> floor_plan(const nlohmann::json& report, const std::vector<std::string>& paths,
+                                                 int cycles) {
+  std::map<std::string, std::string> executable_of;
+  for (const auto& p : report["pythons"]) executable_of[p["version"]] = p["executable"];
+  std::vector<std::vector<std::string>> plan;
+  for (const auto& cell : report["cells"]) {
+    const std::string check = cell["check"];
+    const isocheck::CheckInfo* info = isocheck::find_check(check);
+    if (info == nullptr || info->configs.empty()) continue;  // lint: no interpreter
+    const std::string version = cell["python"];
+    const std::string minor = version.substr(0, version.rfind('.'));
+    std::vector<std::string> base = {(bin_dir() / ("isocheck-floor-" + minor)).string(), "--python-exe",
+                                     executable_of[version], "--module", cell["module"], "--check", check,
+                                     "--config", cell["config"], "--cycles", std::to_string(cycles)};
+    for (const std::string& p : paths) {
+      base.push_back("--path");
+      base.push_back(p);
+    }
+    if (info->variants.empty()) {
+      plan.push_back(base);
+    } else {
+      for (std::string_view variant : info->variants) {
+        plan.push_back(base);
+        plan.back().push_back("--variant");
+        plan.back().push_back(std::string(variant));
+      }
+    }
+  }
+  return plan;
+}
+
+struct FloorResult {
+  double seconds = 0;
+  int processes = 0;
+  int failed = 0;  // the module crashed or did not import under the floor too
+};
+
+FloorResult run_floor(const std::vector<std::vector<std::string>>& plan, int jobs) {
+  std::atomic<size_t> next{0};
+  std::atomic<int> failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < jobs; ++w) {
+    workers.emplace_back([&] {
+      for (size_t i = next++; i < plan.size(); i = next++) {
+        const Timed t = spawn_and_wait(plan[i], true);
+        if (!WIFEXITED(t.status) || WEXITSTATUS(t.status) != 0) ++failed;
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  return {std::chrono::duration<double>(Clock::now() - start).count(), static_cast<int>(plan.size()), failed.load()};
+}
+
+struct IsocheckResult {
+  Timed timed;
+  nlohmann::json report;
+};
+
+IsocheckResult run_isocheck(std::vector<std::string> args, const fs::path& json) {
+  args.insert(args.begin(), (bin_dir() / "isocheck").string());
+  args.push_back("--json");
+  args.push_back(json.string());
+  IsocheckResult r;
+  r.timed = spawn_and_wait(args, true, true);
+  if (!WIFEXITED(r.timed.status) || WEXITSTATUS(r.timed.status) > 1) {
+    throw std::runtime_error(fmt::format("isocheck {} failed (status {})", args[1], r.timed.status));
+  }
+  r.report = read_json(json);
+  return r;
+}
+
+void compare(const std::string& what, const IsocheckResult& iso, const FloorResult& floor, double limit) {
+  const double ratio = iso.timed.seconds / floor.seconds;
+  fmt::print("{}\n", what);
+  fmt::print("  cells            {} ({} floor processes, {} of them failed under the floor too)\n",
+             iso.report["cells"].size(), floor.processes, floor.failed);
+  fmt::print("  floor            {:8.2f} s\n", floor.seconds);
+  fmt::print("  isocheck         {:8.2f} s   driver peak RSS {} MiB\n", iso.timed.seconds,
+             iso.timed.peak_rss_kb / 1024);
+  fmt::print("  ratio            {:8.2f}x   target <= {:.1f}x: {}\n", ratio, limit, ratio <= limit ? "MET" : "MISSED");
+}
+
+int usage() {
+  std::cerr << "usage: isocheck-bench module NAME [--path DIR]... [-j N] | survey [-j N] | scaling\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return usage();
+  const std::string mode = args[0];
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::string> paths, rest;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if ((args[i] == "-j" || args[i] == "--jobs") && i + 1 < args.size()) {
+      jobs = std::stoi(args[++i]);
+    } else if (args[i] == "--path" && i + 1 < args.size()) {
+      paths.push_back(fs::absolute(args[++i]).string());
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  const fs::path scratch = fs::temp_directory_path() / fmt::format("isocheck-bench-{}", getpid());
+  fs::create_directories(scratch);
+  const int cycles = 10;  // isocheck's default (spec/cli.md)
+  try {
+    if (mode == "module" && rest.size() == 1) {
+      std::vector<std::string> run = {"run", rest[0], "-j", std::to_string(jobs)};
+      for (const std::string& p : paths) {
+        run.push_back("--path");
+        run.push_back(p);
+      }
+      const IsocheckResult iso = run_isocheck(run, scratch / "module.json");
+      const FloorResult floor = run_floor(floor_plan(iso.report, paths, cycles), jobs);
+      compare(fmt::format("one module, full catalog: {} (-j {})", rest[0], jobs), iso, floor, 1.2);
+    } else if (mode == "survey" && rest.empty()) {
+      const IsocheckResult iso = run_isocheck({"survey", "-j", std::to_string(jobs)}, scratch / "survey.json");
+      const FloorResult floor = run_floor(floor_plan(iso.report, {}, cycles), jobs);
+      compare(fmt::format("survey, {} modules (-j {})", iso.report["modules"].size(), jobs), iso, floor, 1.2);
+      fmt::print("  survey wall      {:8.2f} s   target <= 120 s: {}\n", iso.timed.seconds,
+                 iso.timed.seconds <= 120 ? "MET" : "MISSED");
+    } else if (mode == "scaling" && rest.empty()) {
+      const IsocheckResult one = run_isocheck({"survey", "-j", "1"}, scratch / "j1.json");
+      const IsocheckResult two = run_isocheck({"survey", "-j", "2"}, scratch / "j2.json");
+      const double speedup = one.timed.seconds / two.timed.seconds;
+      fmt::print("survey scaling\n  -j 1             {:8.2f} s\n  -j 2             {:8.2f} s\n", one.timed.seconds,
+                 two.timed.seconds);
+      fmt::print("  speed-up         {:8.2f}x   target >= 1.7x: {}\n", speedup, speedup >= 1.7 ? "MET" : "MISSED");
+    } else {
+      return usage();
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "isocheck-bench: " << e.what() << "\n";
+    fs::remove_all(scratch);
+    return 1;
+  }
+  fs::remove_all(scratch);
+  return 0;
+}
