@@ -5,12 +5,11 @@
 # extension module the interpreter has not already loaded at start-up: the module under test
 # may be one of them, and a cell must start from a process where it was never imported
 # (spec/checks.md). Only the stdlib's pure-Python import machinery is used.
-import os
 import sys
 import gc       # built into libpython: never the module under test
-import importlib
-import importlib.machinery
-import importlib.util
+# os and importlib are imported by the functions that need them (describe, NAME=FILE): most
+# interpreters never do, and importing them cost ~3 ms in every interpreter of every cell
+# (os pulls in _collections_abc, importlib pulls in warnings and types).
 
 REFUSAL = "does not support loading in subinterpreters"
 IMMORTAL_THRESHOLD = 1 << 30   # CPython 3.12+ immortal refcount is >= 2**30 on 64-bit (PEP 683)
@@ -67,6 +66,8 @@ def locate(name, file):
     """Where NAME would be imported from, without importing it: (kind, origin)."""
     if file:
         return ("extension", file)
+    import importlib.machinery
+    import importlib.util
     try:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError) as e:   # e.g. the parent package is missing
@@ -84,6 +85,8 @@ def standard_extensions():
     """The survey's modules: every extension module file in this Python's lib-dynload, as
     [(name, path)] sorted by name. lib-dynload is the sys.path entry of that name (POSIX
     layout, venvs included: they keep the base install's). Names come from the files alone."""
+    import importlib.machinery
+    import os
     suffixes = importlib.machinery.EXTENSION_SUFFIXES
     found = {}
     for entry in sys.path:
@@ -112,11 +115,14 @@ def import_target(name, file):
     """Import the module under test: ("ok", index, "", "") | ("refused"|"raised", -1, text, tb)."""
     try:
         if file:
+            import importlib.machinery
+            import importlib.util
             loader = importlib.machinery.ExtensionFileLoader(name, file)
             spec = importlib.util.spec_from_file_location(name, file, loader=loader)
             module = importlib._bootstrap._load(spec)
         else:
-            module = importlib.import_module(name)
+            __import__(name)    # what importlib.import_module does for an absolute name
+            module = sys.modules[name]
     except ImportError as e:
         if REFUSAL in str(e):
             return ("refused", -1, str(e), "")
