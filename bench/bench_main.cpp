@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -128,12 +129,20 @@ std::vector<std::vector<std::string>> floor_plan(const nlohmann::json& report, c
 struct FloorResult {
   double seconds = 0;
   int processes = 0;
-  int failed = 0;  // the module crashed or did not import under the floor too
+  int failed = 0;                        // the module crashed or did not import under the floor too
+  std::map<std::string, double> by_check;  // summed process wall time per check id
 };
+
+std::string check_of(const std::vector<std::string>& floor_args) {
+  const auto it = std::find(floor_args.begin(), floor_args.end(), "--check");
+  return it == floor_args.end() ? "" : *(it + 1);
+}
 
 FloorResult run_floor(const std::vector<std::vector<std::string>>& plan, int jobs) {
   std::atomic<size_t> next{0};
   std::atomic<int> failed{0};
+  std::mutex mutex;
+  std::map<std::string, double> by_check;
   const auto start = Clock::now();
   std::vector<std::thread> workers;
   for (int w = 0; w < jobs; ++w) {
@@ -141,11 +150,14 @@ FloorResult run_floor(const std::vector<std::vector<std::string>>& plan, int job
       for (size_t i = next++; i < plan.size(); i = next++) {
         const Timed t = spawn_and_wait(plan[i], true);
         if (!WIFEXITED(t.status) || WEXITSTATUS(t.status) != 0) ++failed;
+        std::lock_guard lock(mutex);
+        by_check[check_of(plan[i])] += t.seconds;
       }
     });
   }
   for (std::thread& w : workers) w.join();
-  return {std::chrono::duration<double>(Clock::now() - start).count(), static_cast<int>(plan.size()), failed.load()};
+  return {std::chrono::duration<double>(Clock::now() - start).count(), static_cast<int>(plan.size()), failed.load(),
+          by_check};
 }
 
 struct IsocheckResult {
@@ -175,6 +187,14 @@ void compare(const std::string& what, const IsocheckResult& iso, const FloorResu
   fmt::print("  isocheck         {:8.2f} s   driver peak RSS {} MiB\n", iso.timed.seconds,
              iso.timed.peak_rss_kb / 1024);
   fmt::print("  ratio            {:8.2f}x   target <= {:.1f}x: {}\n", ratio, limit, ratio <= limit ? "MET" : "MISSED");
+  // Where the difference is: summed cell times per check (a cell's variants together).
+  std::map<std::string, double> isocheck_by_check;
+  for (const auto& cell : iso.report["cells"]) isocheck_by_check[cell["check"]] += cell["duration_ms"].get<double>() / 1000;
+  fmt::print("  per check (summed cell seconds)   floor  isocheck  ratio\n");
+  for (const auto& [check, floor_s] : floor.by_check) {
+    const double iso_s = isocheck_by_check[check];
+    fmt::print("    {:<14} {:>19.2f} {:>9.2f} {:>6.2f}\n", check, floor_s, iso_s, iso_s / floor_s);
+  }
 }
 
 int usage() {
