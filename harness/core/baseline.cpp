@@ -7,8 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/gate.h"
 #include "core/usage_error.h"
+#include "reports/json_report_reader.h"
 
 namespace isocheck {
 
@@ -147,6 +149,16 @@ std::string render_baseline_notes(const RunReport& report, const std::vector<Con
     out += "  no cell differs from the baseline in a way that matters to the gate\n";
   }
   return out;
+}
+
+void baseline_write_command(const std::filesystem::path& baseline_file, const std::filesystem::path& report_file) {
+  check_writable_destination(baseline_file, "baseline write");
+  const RunReport report = read_report_file(report_file);
+  try {
+    write_file_atomically(baseline_file, baseline_to_text(report));
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());
+  }
 }
 
 }  // namespace isocheck

@@ -55,4 +55,8 @@ BaselineComparison compare_with_baseline(const RunReport& report, const std::vec
 std::string render_baseline_notes(const RunReport& report, const std::vector<Config>& required,
                                   const std::string& refresh_command);
 
+// `isocheck baseline write BASELINE --from REPORT`: every cell of the report, written atomically.
+// Throws UsageError for a bad report or an unwritable destination.
+void baseline_write_command(const std::filesystem::path& baseline_file, const std::filesystem::path& report_file);
+
 }  // namespace isocheck

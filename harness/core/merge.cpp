@@ -4,8 +4,15 @@
 
 #include <algorithm>
 #include <map>
+#include <ostream>
 
+#include "core/atomic_file.h"
+#include "core/baseline.h"
+#include "core/gate.h"
+#include "core/run_command.h"
 #include "core/usage_error.h"
+#include "reports/json_report_reader.h"
+#include "reports/terminal_report.h"
 
 namespace isocheck {
 
@@ -45,6 +52,19 @@ RunReport merge_reports(const std::vector<NamedReport>& inputs) {
                    [](const PythonTarget& a, const PythonTarget& b) { return version_less(a.version, b.version); });
   merged.finish();
   return merged;
+}
+
+int merge_command(const MergeRequest& request, std::ostream& out) {
+  if (request.json_report) check_writable_destination(*request.json_report, "--json");
+  std::vector<NamedReport> inputs;
+  for (const std::string& file : request.inputs) inputs.push_back({file, read_report_file(file)});
+  RunReport merged = merge_reports(inputs);
+  merged.created = utc_timestamp();
+  out << render_terminal(merged, request.color);
+  if (merged.baseline_given) out << render_baseline_notes(merged, request.required, "isocheck baseline write FILE --from MERGED.json");
+  out << std::flush;
+  if (request.json_report) write_json_report(merged, *request.json_report);
+  return gate_exit_code(merged, request.required);
 }
 
 }  // namespace isocheck

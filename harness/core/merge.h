@@ -2,10 +2,14 @@
 // the --shard I/N runs of one CI matrix (docs/ci.md).
 #pragma once
 
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/config.h"
 #include "core/model.h"
 
 namespace isocheck {
@@ -20,5 +24,16 @@ struct NamedReport {
 // `incomplete` summed, tool version of the first input, cells in report order.
 // `created` is left for the caller. Throws UsageError when `inputs` is empty.
 RunReport merge_reports(const std::vector<NamedReport>& inputs);
+
+struct MergeRequest {
+  std::vector<std::string> inputs;  // report files
+  std::optional<std::filesystem::path> json_report;
+  std::vector<Config> required;     // --require, for the merged gate
+  bool color = false;
+};
+
+// `isocheck merge`: reads every input (UsageError naming a bad file), merges, prints the
+// matrix, writes the requested reports, and returns the gate status of the merged report.
+int merge_command(const MergeRequest& request, std::ostream& out);
 
 }  // namespace isocheck

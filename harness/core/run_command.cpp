@@ -4,15 +4,20 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
+#include <map>
+#include <set>
 #include <ostream>
 
 #include "core/atomic_file.h"
+#include "core/baseline.h"
 #include "core/classify.h"
 #include "core/gate.h"
 #include "core/module_args.h"
 #include "core/pythons.h"
 #include "core/scheduler.h"
+#include "core/shard.h"
 #include "core/usage_error.h"
 #include "reports/json_report.h"
 #include "reports/terminal_report.h"
@@ -35,7 +40,7 @@ namespace {
 }  // namespace
 
 void validate_run_inputs(RunOptions& options) {
-  if (options.modules.empty()) throw UsageError("run: name at least one MODULE");
+  if (options.modules.empty()) throw UsageError("run: name at least one MODULE (or set modules in pyproject.toml [tool.isocheck])");
   for (std::string& m : options.modules) m = normalise_module_arg(m);
   for (std::string& p : options.paths) {
     std::error_code ec;
@@ -98,43 +103,117 @@ void require_checkable(const std::string& module, const std::vector<PythonTarget
 
 }  // namespace
 
-ModuleAvailability locate_modules(const RunOptions& options, const std::vector<PythonTarget>& pythons,
-                                  HostExecutor& executor) {
-  ModuleAvailability availability;
-  for (const PythonTarget& python : pythons) {
-    const HostInvocation inv = describe_invocation(options, python);
-    const HostRun run = executor.run(inv);
-    const HostTranscript transcript = decode_transcript(run.protocol);
-    if (!transcript.description) {
-      const HostVerdict why = classify_run(run, inv.timeout);
-      throw UsageError(fmt::format("the host for Python {} ({}) failed before checking anything: {}",
-                                   python.version, python.host, why.summary));
-    }
-    const auto& d = *transcript.description;
-    const std::string problem = d.value("exercise_problem", "");
-    if (!problem.empty()) throw UsageError("--exercise: " + problem);
-    for (const std::string& m : options.modules) {
-      ModuleLocation where{"missing", ""};
-      if (d.contains("modules") && d["modules"].contains(m)) {
-        where.kind = d["modules"][m].value("kind", "missing");
-        where.origin = d["modules"][m].value("origin", "");
-      }
-      availability[{m, python.version}] = where;
+namespace {
+
+// What one Python's `describe` said about each MODULE argument.
+struct Described {
+  ModuleLocation where;
+  std::vector<std::pair<std::string, std::string>> package_extensions;  // kind "package": (name, file)
+};
+
+std::map<std::string, Described> describe_modules(const RunOptions& options, const PythonTarget& python,
+                                                  HostExecutor& executor) {
+  const HostInvocation inv = describe_invocation(options, python);
+  const HostRun run = executor.run(inv);
+  const HostTranscript transcript = decode_transcript(run.protocol);
+  if (!transcript.description) {
+    const HostVerdict why = classify_run(run, inv.timeout);
+    throw UsageError(fmt::format("the host for Python {} ({}) failed before checking anything: {}", python.version,
+                                 python.host, why.summary));
+  }
+  const auto& d = *transcript.description;
+  const std::string problem = d.value("exercise_problem", "");
+  if (!problem.empty()) throw UsageError("--exercise: " + problem);
+  std::map<std::string, Described> described;
+  for (const std::string& m : options.modules) {
+    Described& entry = described[m];
+    entry.where = ModuleLocation{"missing", ""};
+    if (!d.contains("modules") || !d["modules"].contains(m)) continue;
+    const auto& j = d["modules"][m];
+    entry.where.kind = j.value("kind", "missing");
+    entry.where.origin = j.value("origin", "");
+    if (j.contains("extensions")) {
+      for (const auto& e : j["extensions"]) entry.package_extensions.emplace_back(e.value("name", ""), e.value("origin", ""));
     }
   }
+  return described;
+}
+
+}  // namespace
+
+ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
+                                  HostExecutor& executor) {
+  std::map<std::string, std::map<std::string, Described>> by_python;  // python version -> module -> described
+  for (const PythonTarget& python : pythons) by_python[python.version] = describe_modules(options, python, executor);
+
+  // A package stands for every extension module inside it, under any Python (a 3.12-only build
+  // then gives `error` cells under 3.13, like any module one Python lacks).
+  std::vector<std::string> expanded;
+  ModuleAvailability availability;
+  const auto add = [&](const std::string& name) {
+    if (std::find(expanded.begin(), expanded.end(), name) == expanded.end()) expanded.push_back(name);
+  };
+  for (const std::string& m : options.modules) {
+    std::set<std::string> inside;
+    std::string package_dir;
+    for (const PythonTarget& p : pythons) {
+      const Described& d = by_python[p.version][m];
+      if (d.where.kind != "package") continue;
+      package_dir = d.where.origin;
+      for (const auto& [name, file] : d.package_extensions) {
+        inside.insert(name);
+        availability[{name, p.version}] = ModuleLocation{"extension", file};
+      }
+    }
+    if (package_dir.empty()) {
+      add(m);
+      for (const PythonTarget& p : pythons) availability[{m, p.version}] = by_python[p.version][m].where;
+      continue;
+    }
+    if (inside.empty()) {
+      throw UsageError(fmt::format("package {} ({}) contains no extension module", m, package_dir));
+    }
+    for (const std::string& name : inside) {
+      add(name);
+      for (const PythonTarget& p : pythons) availability.try_emplace({name, p.version}, ModuleLocation{"missing", ""});
+    }
+  }
+  options.modules = expanded;
   for (const std::string& m : options.modules) require_checkable(m, pythons, availability);
   return availability;
 }
+
+void write_json_report(const RunReport& report, const std::filesystem::path& file) {
+  try {
+    write_file_atomically(file, report_to_json_text(report));
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());  // checked writable before the run; it changed since
+  }
+}
+
+namespace {
+
+std::string baseline_refresh_command(const RunRequest& request) {
+  const std::string write =
+      fmt::format("{} baseline write {}", request.options.program, shell_quote(request.baseline->string()));
+  if (!request.json_report) return fmt::format("rerun with --json REPORT.json, then {} --from REPORT.json", write);
+  return fmt::format("{} --from {}", write, shell_quote(request.json_report->string()));
+}
+
+}  // namespace
 
 int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
   RunOptions& options = request.options;
   validate_run_inputs(options);
   if (request.json_report) check_writable_destination(*request.json_report, "--json");
+  std::optional<Baseline> baseline;
+  if (request.baseline) baseline = read_baseline_file(*request.baseline);  // before any cell runs
 
   const std::vector<PythonTarget> pythons =
       select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
   const ModuleAvailability availability = locate_modules(options, pythons, executor);
-  const std::vector<PlannedCell> cells = plan_cells(options, pythons, availability);
+  std::vector<PlannedCell> cells = plan_cells(options, pythons, availability);
+  if (request.shard) cells = select_shard(std::move(cells), *request.shard);
 
   RunReport report;
   report.tool_version = request.tool_version;
@@ -149,16 +228,12 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
              << std::flush;
   }, symbolizer);
   report.finish();
+  if (baseline) apply_baseline(report, *baseline);
 
-  out << render_terminal(report, request.color) << std::flush;
-  if (request.json_report) {
-    const std::string text = report_to_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    try {
-      write_file_atomically(*request.json_report, text + "\n");
-    } catch (const std::runtime_error& e) {
-      throw UsageError(e.what());  // checked writable before the run; it changed since
-    }
-  }
+  out << render_terminal(report, request.color);
+  if (baseline) out << render_baseline_notes(report, request.required, baseline_refresh_command(request));
+  out << std::flush;
+  if (request.json_report) write_json_report(report, *request.json_report);
   return gate_exit_code(report, request.required);
 }
 

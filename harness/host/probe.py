@@ -10,6 +10,7 @@ import gc       # built into libpython: never the module under test
 import importlib
 import importlib.machinery
 import importlib.util
+import os       # pure Python over the built-in posix module
 
 REFUSAL = "does not support loading in subinterpreters"
 IMMORTAL_THRESHOLD = 1 << 30   # CPython 3.12+ immortal refcount is >= 2**30 on 64-bit (PEP 683)
@@ -59,21 +60,59 @@ def describe_python():
             hasattr(sys, "gettotalrefcount"))
 
 
+def _extension_modules_under(package, directories):
+    """(dotted name, file) of every extension module inside a package, recursively, sorted.
+
+    A file counts when it ends in one of this interpreter's EXTENSION_SUFFIXES and what is left
+    is an identifier: that is the name FileFinder would import it by. A bare ".so" suffix also
+    matches another version's "x.cpython-312-....so", whose stem is no identifier, so it is skipped.
+    """
+    suffixes = sorted(importlib.machinery.EXTENSION_SUFFIXES, key=len, reverse=True)
+    found = {}
+
+    def visit(prefix, directory):
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_dir():
+                if entry.name.isidentifier() and entry.name != "__pycache__":
+                    visit(prefix + entry.name + ".", entry.path)
+                continue
+            for suffix in suffixes:
+                stem = entry.name[:-len(suffix)]
+                if entry.name.endswith(suffix) and stem.isidentifier():
+                    found.setdefault(prefix + stem, entry.path)
+                    break
+
+    for directory in directories:
+        visit(package + ".", directory)
+    return tuple(sorted(found.items()))
+
+
 def locate(name, file):
-    """Where NAME would be imported from, without importing it: (kind, origin)."""
+    """Where NAME would be imported from, without importing it: (kind, origin, extensions).
+
+    For a package, kind is "package" and extensions lists the extension modules inside it.
+    """
     if file:
-        return ("extension", file)
+        return ("extension", file, ())
     try:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError) as e:   # e.g. the parent package is missing
-        return ("missing", f"{type(e).__name__}: {e}")
+        return ("missing", f"{type(e).__name__}: {e}", ())
     if spec is None:
-        return ("missing", "")
+        return ("missing", "", ())
     if isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
-        return ("extension", spec.origin or "")
+        return ("extension", spec.origin or "", ())
     if spec.origin == "built-in":
-        return ("builtin", "built-in")
-    return ("python", spec.origin or "")
+        return ("builtin", "built-in", ())
+    if spec.submodule_search_locations is not None:
+        locations = list(spec.submodule_search_locations)
+        return ("package", spec.origin or (locations[0] if locations else ""),
+                _extension_modules_under(name, locations))
+    return ("python", spec.origin or "", ())
 
 
 def _format_exception(e):
