@@ -167,7 +167,8 @@ ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonT
     }
     if (package_dir.empty()) {
       add(m);
-      for (const PythonTarget& p : pythons) availability[{m, p.version}] = by_python[p.version][m].where;
+      // Also named through a package given earlier: that package's walk already placed it.
+      for (const PythonTarget& p : pythons) availability.try_emplace({m, p.version}, by_python[p.version][m].where);
       continue;
     }
     if (inside.empty()) {
