@@ -554,7 +554,10 @@ TEST(BadInput, UnknownModule) {
 }
 
 TEST(BadInput, PurePythonModuleIsNotAnExtension) {
-  expect_usage_error({"run", "json"}, "pure-Python module");
+  expect_usage_error({"run", "textwrap"}, "pure-Python module");
+  // A package stands for the extension modules inside it; json (the stdlib package) has none.
+  expect_usage_error({"run", "json"}, "package json (");
+  expect_usage_error({"run", "json"}, "contains no extension module");
 }
 
 TEST(BadInput, FileThatIsNotASharedObject) {

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
-#include <set>
 #include <ostream>
+#include <set>
 
 #include "core/atomic_file.h"
 #include "core/baseline.h"
@@ -40,7 +40,9 @@ namespace {
 }  // namespace
 
 void validate_run_inputs(RunOptions& options) {
-  if (options.modules.empty()) throw UsageError("run: name at least one MODULE (or set modules in pyproject.toml [tool.isocheck])");
+  if (options.modules.empty()) {
+    throw UsageError("run: name at least one MODULE (or set modules in pyproject.toml [tool.isocheck])");
+  }
   for (std::string& m : options.modules) m = normalise_module_arg(m);
   for (std::string& p : options.paths) {
     std::error_code ec;
@@ -155,24 +157,26 @@ ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonT
   };
   for (const std::string& m : options.modules) {
     std::set<std::string> inside;
-    std::string package_dir;
+    bool is_package = false;
+    std::string package_origin;
     for (const PythonTarget& p : pythons) {
       const Described& d = by_python[p.version][m];
       if (d.where.kind != "package") continue;
-      package_dir = d.where.origin;
+      is_package = true;
+      package_origin = d.where.origin;
       for (const auto& [name, file] : d.package_extensions) {
         inside.insert(name);
         availability[{name, p.version}] = ModuleLocation{"extension", file};
       }
     }
-    if (package_dir.empty()) {
+    if (!is_package) {
       add(m);
       // Also named through a package given earlier: that package's walk already placed it.
       for (const PythonTarget& p : pythons) availability.try_emplace({m, p.version}, by_python[p.version][m].where);
       continue;
     }
     if (inside.empty()) {
-      throw UsageError(fmt::format("package {} ({}) contains no extension module", m, package_dir));
+      throw UsageError(fmt::format("package {} ({}) contains no extension module", m, package_origin));
     }
     for (const std::string& name : inside) {
       add(name);

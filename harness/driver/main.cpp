@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
   RunRequest request;
   request.tool_version = ISOCHECK_VERSION;
   request.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  RunArgs run_args;
+  RunArgs run_args;  // pyproject.toml may fill these in (apply_project_config)
   std::string& checks = run_args.checks;
   std::string& configs = run_args.configs;
   std::string& required = run_args.required;
