@@ -12,7 +12,7 @@ BUILD_DIR=${ISOCHECK_BUILD_DIR:-build}
 # the hosts are built for whatever embeddable CPythons the machine has (PATH, pyenv,
 # -DISOCHECK_PYTHONS=...).
 PACKAGES=(cmake ninja-build g++ pkg-config libboost1.81-dev nlohmann-json3-dev libcli11-dev
-          libfmt-dev libgtest-dev libgmock-dev libelf-dev libdw-dev)
+          libfmt-dev libgtest-dev libgmock-dev libelf-dev libdw-dev libtomlplusplus-dev)
 
 log() { printf 'run.sh: %s\n' "$*" >&2; }
 

@@ -17,16 +17,22 @@ ordered_json report_to_json(const RunReport& report) {
   j["modules"] = report.modules;
   ordered_json cells = ordered_json::array();
   for (const CellResult& c : report.cells) {
-    cells.push_back({{"module", c.key.module},
-                     {"python", c.key.python},
-                     {"config", c.key.config},
-                     {"check", c.key.check},
-                     {"outcome", std::string(to_string(c.outcome))},
-                     {"summary", c.summary},
-                     {"details", c.details},
-                     {"metrics", c.metrics},
-                     {"duration_ms", std::round(c.duration_ms * 10) / 10},
-                     {"repro", c.repro}});
+    ordered_json cell = {{"module", c.key.module},
+                         {"python", c.key.python},
+                         {"config", c.key.config},
+                         {"check", c.key.check},
+                         {"outcome", std::string(to_string(c.outcome))},
+                         {"summary", c.summary},
+                         {"details", c.details},
+                         {"metrics", c.metrics},
+                         {"duration_ms", std::round(c.duration_ms * 10) / 10},
+                         {"repro", c.repro}};
+    // Additive to isocheck-report/1: present only when the run had a --baseline; null for a
+    // cell the baseline did not know.
+    if (report.baseline_given) {
+      cell["baseline"] = c.baseline ? ordered_json(std::string(to_string(*c.baseline))) : ordered_json(nullptr);
+    }
+    cells.push_back(std::move(cell));
   }
   j["cells"] = std::move(cells);
   ordered_json totals = ordered_json::object();
@@ -34,6 +40,11 @@ ordered_json report_to_json(const RunReport& report) {
   j["totals"] = std::move(totals);
   if (report.incomplete > 0) j["incomplete"] = report.incomplete;
   return j;
+}
+
+std::string report_to_json_text(const RunReport& report) {
+  // Invalid UTF-8 in a module's output tail must not make the report unwritable.
+  return report_to_json(report).dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace isocheck

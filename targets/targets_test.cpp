@@ -131,6 +131,7 @@ bool contains(const json& text, const std::string& part) {
   return text.is_string() && text.get<std::string>().find(part) != std::string::npos;
 }
 
+const std::string kHangingFixture = "bad_hang_second_exec";
 const std::vector<std::string> kFixtures = {
     "good_isolated",        "bad_singlephase_global", "bad_static_type",        "bad_cached_global",
     "bad_global_counter",   "optout_not_supported",   "optout_shared_gil_only", "bad_crash_second_exec",
@@ -141,19 +142,30 @@ const std::vector<std::string> kFixtures = {
 // One isocheck run over every fixture and every built Python, shared by the tests below.
 class Fixtures : public ::testing::Test {
  protected:
+  // Two runs merged into one report: the fixture that hangs on purpose under a short timeout,
+  // everything else under a long one, so that a loaded machine (a leaks cell took 4 s at a load
+  // average of 10 on 2 cores) cannot turn slow cells into timeouts.
   static void SetUpTestSuite() {
     pythons_ = built_pythons();
     ASSERT_FALSE(pythons_.empty()) << "no Python hosts were built";
-    const fs::path report = scratch_dir() / "fixtures.json";
+    std::vector<std::string> hanging, others;
+    for (const std::string& f : kFixtures) (f == kHangingFixture ? hanging : others).push_back(f);
+    const DriverRun slow = run_fixtures(others, "60", "fixtures.json");
+    const DriverRun hang = run_fixtures(hanging, "3", "fixtures-hang.json");
+    run_ = new DriverRun(slow);
+    run_->exit_code = std::max(slow.exit_code, hang.exit_code);
+    report_ = new json(read_json(scratch_dir() / "fixtures.json"));
+    for (const json& cell : read_json(scratch_dir() / "fixtures-hang.json")["cells"]) (*report_)["cells"].push_back(cell);
+  }
+  static DriverRun run_fixtures(const std::vector<std::string>& fixtures, const char* timeout, const char* report) {
     std::vector<std::string> args = {"run"};
-    args.insert(args.end(), kFixtures.begin(), kFixtures.end());
-    for (const char* a : {"--path", ISOCHECK_TARGETS_DIR, "--exercise", ISOCHECK_EXERCISE,
-                                 "--timeout", "3", "-j", "2", "--json"}) {
+    args.insert(args.end(), fixtures.begin(), fixtures.end());
+    for (const char* a : {"--path", ISOCHECK_TARGETS_DIR, "--exercise", ISOCHECK_EXERCISE, "--timeout", timeout, "-j",
+                          "2", "--json"}) {
       args.push_back(a);
     }
-    args.push_back(report.string());
-    run_ = new DriverRun(run_isocheck(args));
-    report_ = new json(read_json(report));
+    args.push_back((scratch_dir() / report).string());
+    return run_isocheck(args);
   }
   static void TearDownTestSuite() {
     delete run_;
@@ -554,7 +566,10 @@ TEST(BadInput, UnknownModule) {
 }
 
 TEST(BadInput, PurePythonModuleIsNotAnExtension) {
-  expect_usage_error({"run", "json"}, "pure-Python module");
+  expect_usage_error({"run", "textwrap"}, "pure-Python module");
+  // A package stands for the extension modules inside it; json (the stdlib package) has none.
+  expect_usage_error({"run", "json"}, "package json (");
+  expect_usage_error({"run", "json"}, "contains no extension module");
 }
 
 TEST(BadInput, FileThatIsNotASharedObject) {
@@ -752,6 +767,281 @@ TEST(Forensics, ACrashInsideTheCrashHandlerIsStillTheCrashWithItsSignal) {
       EXPECT_EQ(cell(report, "good_isolated", py.version, "import", config)["outcome"], "pass");
     }
   }
+}
+
+// --- CI gate: baseline, pyproject config, packages, shards and merge, venvs (issue #5) ---------
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = scratch_dir() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// The fixture's built extension file for one Python (targets/CMakeLists.txt: NAME + EXT_SUFFIX).
+fs::path fixture_file(const std::string& fixture, const BuiltPython& py) {
+  const std::string tag = "cpython-" + py.minor.substr(0, 1) + py.minor.substr(2);
+  for (const auto& entry : fs::directory_iterator(ISOCHECK_TARGETS_DIR)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(fixture + "." + tag + "-", 0) == 0 && name.ends_with(".so")) return entry.path();
+  }
+  ADD_FAILURE() << "no build of " << fixture << " for " << py.minor << " in " << ISOCHECK_TARGETS_DIR;
+  return {};
+}
+
+std::set<std::string> cell_names(const json& report) {
+  std::set<std::string> names;
+  for (const json& c : report["cells"]) {
+    names.insert(c["module"].get<std::string>() + ":" + c["python"].get<std::string>() + ":" +
+                 c["config"].get<std::string>() + ":" + c["check"].get<std::string>());
+  }
+  return names;
+}
+
+std::map<std::string, std::string> outcomes_of(const json& report) {
+  std::map<std::string, std::string> outcomes;
+  for (const json& c : report["cells"]) {
+    outcomes[c["module"].get<std::string>() + ":" + c["python"].get<std::string>() + ":" +
+             c["config"].get<std::string>() + ":" + c["check"].get<std::string>()] = c["outcome"];
+  }
+  return outcomes;
+}
+
+// isocheck run from `dir` (pyproject.toml is looked up in the current directory).
+DriverRun run_isocheck_in(const fs::path& dir, const std::vector<std::string>& args) {
+  std::string command = "cd '" + dir.string() + "' && exec '" + ISOCHECK_DRIVER + "'";
+  for (const std::string& a : args) command += " '" + a + "'";
+  return run_program("/bin/sh", {"-c", command});
+}
+
+}  // namespace
+
+TEST(Baseline, KnownFailureStopsFailingTheGateButStaysVisibleAndNewOnesStillFail) {
+  const fs::path dir = fresh_dir("baseline");
+  const std::string first = (dir / "first.json").string(), baseline = (dir / "baseline.json").string();
+  // Single-phase init: the reimported module shares its objects with the first (targets/README.md).
+  const std::vector<std::string> reimport_main = {"run", "bad_singlephase_global", "--path", ISOCHECK_TARGETS_DIR,
+                                                  "--check", "reimport", "--config", "main"};
+  auto args = reimport_main;
+  args.insert(args.end(), {"--json", first});
+  ASSERT_EQ(run_isocheck(args).exit_code, 1) << "without a baseline the failure fails the gate";
+
+  const DriverRun write = run_isocheck({"baseline", "write", baseline, "--from", first});
+  ASSERT_EQ(write.exit_code, 0) << write.err;
+  const json written = read_json(baseline);
+  EXPECT_EQ(written["schema"], "isocheck-baseline/1");
+  ASSERT_EQ(written["cells"].size(), built_pythons().size());
+  for (const BuiltPython& py : built_pythons()) {
+    EXPECT_EQ(written["cells"]["bad_singlephase_global:" + py.minor + ":main:reimport"], "fail");
+  }
+
+  const std::string second = (dir / "second.json").string();
+  args = reimport_main;
+  args.insert(args.end(), {"--baseline", baseline, "--json", second});
+  const DriverRun known = run_isocheck(args);
+  EXPECT_EQ(known.exit_code, 0) << "a known failure does not fail the gate\n" << known.out << known.err;
+  EXPECT_NE(known.out.find("known    bad_singlephase_global"), std::string::npos) << known.out;
+  for (const json& c : read_json(second)["cells"]) {
+    EXPECT_EQ(c["outcome"], "fail") << "the failure stays in the report";
+    EXPECT_EQ(c["baseline"], "fail");
+  }
+
+  // legacy reimport fails too, and the baseline has never seen it.
+  args = {"run", "bad_singlephase_global", "--path", ISOCHECK_TARGETS_DIR, "--check", "reimport",
+          "--config", "main,legacy", "--baseline", baseline};
+  const DriverRun regressed = run_isocheck(args);
+  EXPECT_EQ(regressed.exit_code, 1) << regressed.out;
+  EXPECT_NE(regressed.out.find("new      bad_singlephase_global"), std::string::npos) << regressed.out;
+}
+
+TEST(Baseline, ACellBetterThanTheBaselineIsListedWithTheRefreshCommand) {
+  const fs::path dir = fresh_dir("baseline-better");
+  json cells = json::object();
+  for (const BuiltPython& py : built_pythons()) cells["good_isolated:" + py.minor + ":main:import"] = "crash";
+  std::ofstream(dir / "baseline.json") << json{{"schema", "isocheck-baseline/1"}, {"cells", cells}}.dump();
+  const std::string report = (dir / "r.json").string();
+  const DriverRun run = run_isocheck({"run", "good_isolated", "--path", ISOCHECK_TARGETS_DIR, "--check", "import",
+                                      "--config", "main", "--baseline", (dir / "baseline.json").string(), "--json",
+                                      report});
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("better   good_isolated"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("better than baseline; refresh with: "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("baseline write " + (dir / "baseline.json").string() + " --from " + report),
+            std::string::npos)
+      << run.out;
+}
+
+TEST(BadInput, MissingOrMalformedBaseline) {
+  const fs::path dir = fresh_dir("baseline-bad");
+  const std::vector<std::string> run = {"run", "good_isolated", "--path", ISOCHECK_TARGETS_DIR, "--baseline"};
+  auto args = run;
+  args.push_back((dir / "missing.json").string());
+  expect_usage_error(args, "missing.json: cannot read the baseline");
+  std::ofstream(dir / "broken.json") << "{\"schema\": \"isocheck-baseline/1\", \"cells\": {\"a:b\": \"pass\"}}";
+  args = run;
+  args.push_back((dir / "broken.json").string());
+  expect_usage_error(args, "broken.json: not an isocheck baseline: cell key 'a:b' is not MODULE:PYTHON:CONFIG:CHECK");
+  expect_usage_error({"baseline", "write", (dir / "b.json").string(), "--from", (dir / "nope.json").string()},
+                     "nope.json: cannot read the report");
+  EXPECT_FALSE(fs::exists(dir / "b.json"));
+}
+
+TEST(ProjectConfig, PyprojectSuppliesModulesAndOptionsAndTheCommandLineOverridesThem) {
+  const fs::path dir = fresh_dir("pyproject");
+  // A relative path in pyproject.toml is relative to its directory: the fixtures copied to ./lib.
+  fs::create_directories(dir / "lib");
+  for (const BuiltPython& py : built_pythons()) {
+    const fs::path so = fixture_file("good_isolated", py);
+    fs::copy_file(so, dir / "lib" / so.filename());
+  }
+  std::ofstream(dir / "pyproject.toml") << "[project]\nname = \"demo\"\n\n"
+                                           "[tool.isocheck]\nmodules = [\"good_isolated\"]\npaths = [\"lib\"]\n"
+                                           "checks = [\"import\"]\nconfigs = [\"main\", \"isolated\"]\ntimeout = 30\n";
+  const DriverRun from_config = run_isocheck_in(dir, {"run", "--json", "config.json"});
+  ASSERT_EQ(from_config.exit_code, 0) << from_config.err;
+  const json report = read_json(dir / "config.json");
+  EXPECT_EQ(report["modules"], json::array({"good_isolated"}));
+  std::set<std::string> expected;
+  for (const BuiltPython& py : built_pythons()) {
+    expected.insert("good_isolated:" + py.version + ":main:import");
+    expected.insert("good_isolated:" + py.version + ":isolated:import");
+  }
+  EXPECT_EQ(cell_names(report), expected);
+
+  const DriverRun overridden = run_isocheck_in(dir, {"run", "--check", "reimport", "--config", "legacy", "--json", "cli.json"});
+  ASSERT_EQ(overridden.exit_code, 0) << overridden.err;
+  expected.clear();
+  for (const BuiltPython& py : built_pythons()) expected.insert("good_isolated:" + py.version + ":legacy:reimport");
+  EXPECT_EQ(cell_names(read_json(dir / "cli.json")), expected);
+}
+
+TEST(BadInput, UnknownPyprojectKeyIsNamed) {
+  const fs::path dir = fresh_dir("pyproject-bad");
+  std::ofstream(dir / "pyproject.toml") << "[tool.isocheck]\nmodules = [\"good_isolated\"]\ntimout = 3\n";
+  const DriverRun run = run_isocheck_in(dir, {"run"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.err.substr(0, run.err.find(" (known:")), "isocheck: pyproject.toml: [tool.isocheck] unknown key 'timout'");
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+
+  std::ofstream(dir / "pyproject.toml", std::ios::trunc) << "[tool.isocheck]\ntimeout = \"soon\"\n";
+  const DriverRun typed = run_isocheck_in(dir, {"run", "good_isolated"});
+  EXPECT_EQ(typed.exit_code, 2);
+  EXPECT_EQ(typed.err, "isocheck: pyproject.toml: [tool.isocheck] timeout must be a number of seconds, not a string\n");
+}
+
+TEST(Packages, APackageExpandsToEveryExtensionModuleInsideIt) {
+  const fs::path dir = fresh_dir("packages");
+  fs::create_directories(dir / "mypkg" / "sub");
+  std::ofstream(dir / "mypkg" / "__init__.py") << "";
+  std::ofstream(dir / "mypkg" / "sub" / "__init__.py") << "";
+  std::ofstream(dir / "mypkg" / "helpers.py") << "X = 1\n";
+  for (const BuiltPython& py : built_pythons()) {
+    const fs::path a = fixture_file("good_isolated", py), b = fixture_file("bad_static_type", py);
+    fs::copy_file(a, dir / "mypkg" / a.filename());
+    fs::copy_file(b, dir / "mypkg" / "sub" / b.filename());
+  }
+  fs::create_directories(dir / "emptypkg");
+  std::ofstream(dir / "emptypkg" / "__init__.py") << "";
+
+  const std::string report_file = (dir / "r.json").string();
+  const DriverRun run = run_isocheck({"run", "mypkg", "--path", dir.string(), "--check", "import", "--config", "main",
+                                      "--json", report_file});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json report = read_json(report_file);
+  EXPECT_EQ(report["modules"], json::array({"mypkg.good_isolated", "mypkg.sub.bad_static_type"}));
+  for (const BuiltPython& py : built_pythons()) {
+    EXPECT_EQ(cell(report, "mypkg.good_isolated", py.version, "import", "main")["outcome"], "pass");
+    EXPECT_EQ(cell(report, "mypkg.sub.bad_static_type", py.version, "import", "main")["outcome"], "pass");
+  }
+  expect_usage_error({"run", "emptypkg", "--path", dir.string()}, "package emptypkg");
+  expect_usage_error({"run", "emptypkg", "--path", dir.string()}, "contains no extension module");
+}
+
+TEST(Shards, TwoShardsMergeIntoTheUnshardedRun) {
+  const fs::path dir = fresh_dir("shards");
+  const std::vector<std::string> base = {"run", "good_isolated", "bad_singlephase_global", "--path",
+                                         ISOCHECK_TARGETS_DIR, "--check", "import,reimport,lint", "-j", "2"};
+  const auto run_with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_isocheck(args);
+  };
+  const DriverRun full = run_with({"--json", (dir / "full.json").string()});
+  const DriverRun one = run_with({"--shard", "1/2", "--json", (dir / "1.json").string()});
+  const DriverRun two = run_with({"--shard", "2/2", "--json", (dir / "2.json").string()});
+  ASSERT_EQ(full.exit_code, 1) << full.err;
+  const json r1 = read_json(dir / "1.json"), r2 = read_json(dir / "2.json"), all = read_json(dir / "full.json");
+  EXPECT_FALSE(r1["cells"].empty());
+  EXPECT_FALSE(r2["cells"].empty());
+  EXPECT_EQ(r1["cells"].size() + r2["cells"].size(), all["cells"].size());
+
+  const DriverRun merge = run_isocheck({"merge", (dir / "2.json").string(), (dir / "1.json").string(), "--json",
+                                        (dir / "merged.json").string()});
+  EXPECT_EQ(merge.exit_code, full.exit_code) << merge.err;
+  const json merged = read_json(dir / "merged.json");
+  EXPECT_EQ(merged["schema"], "isocheck-report/1");
+  EXPECT_EQ(merged["modules"], all["modules"]);
+  EXPECT_EQ(merged["pythons"], all["pythons"]);
+  EXPECT_EQ(merged["totals"], all["totals"]);
+  EXPECT_EQ(outcomes_of(merged), outcomes_of(all));
+  std::vector<std::string> merged_order, full_order;
+  for (const json& c : merged["cells"]) merged_order.push_back(c["module"].dump() + c["python"].dump() + c["check"].dump() + c["config"].dump());
+  for (const json& c : all["cells"]) full_order.push_back(c["module"].dump() + c["python"].dump() + c["check"].dump() + c["config"].dump());
+  EXPECT_EQ(merged_order, full_order) << "cells in the report order";
+
+  expect_usage_error({"run", "good_isolated", "--shard", "3/2"}, "--shard 3/2");
+}
+
+TEST(BadInput, MergeOfBadOrConflictingReports) {
+  const fs::path dir = fresh_dir("merge-bad");
+  std::ofstream(dir / "not-json.json") << "{\"schema\": ";
+  expect_usage_error({"merge", (dir / "not-json.json").string()}, "not-json.json: not valid JSON");
+  std::ofstream(dir / "other.json") << R"({"schema": "isocheck-report/9"})";
+  expect_usage_error({"merge", (dir / "other.json").string()}, "other.json: not an isocheck report: schema is");
+  expect_usage_error({"merge", (dir / "absent.json").string()}, "absent.json: cannot read the report");
+
+  const std::string a = (dir / "a.json").string(), b = (dir / "b.json").string();
+  ASSERT_EQ(run_isocheck({"run", "good_isolated", "--path", ISOCHECK_TARGETS_DIR, "--check", "import", "--config",
+                          "main", "--json", a})
+                .exit_code,
+            0);
+  json changed = read_json(a);
+  changed["cells"][0]["outcome"] = "crash";
+  std::ofstream(b) << changed.dump();
+  expect_usage_error({"merge", a, b, "--json", (dir / "m.json").string()}, "is pass in " + a + " but crash in " + b);
+  EXPECT_FALSE(fs::exists(dir / "m.json"));
+}
+
+TEST(Venv, APackageInstalledInAVenvIsFoundThroughItsPython) {
+  const auto pythons = built_pythons();
+  const auto py313 = std::find_if(pythons.begin(), pythons.end(), [](const BuiltPython& p) { return p.minor == "3.13"; });
+  if (py313 == pythons.end()) GTEST_SKIP() << "no CPython 3.13 host built";
+  const fs::path dir = fresh_dir("venv");
+  // The acceptance of issue #5: python3.13 -m venv, no pip, no network.
+  ASSERT_EQ(run_program(py313->executable, {"-m", "venv", "--without-pip", (dir / "venv").string()}).exit_code, 0);
+  const fs::path site = dir / "venv" / "lib" / "python3.13" / "site-packages";
+  ASSERT_TRUE(fs::is_directory(site));
+  const fs::path so = fixture_file("good_isolated", *py313);
+  fs::create_directories(site / "venvpkg");
+  std::ofstream(site / "venvpkg" / "__init__.py") << "";
+  fs::copy_file(so, site / "venvpkg" / so.filename());
+
+  // Only the venv has it: the base interpreter does not find it.
+  expect_usage_error({"run", "venvpkg", "--python", py313->executable}, "not found by any Python");
+
+  const std::string report_file = (dir / "r.json").string();
+  const std::string venv_python = (dir / "venv" / "bin" / "python").string();
+  const DriverRun run = run_isocheck({"run", "venvpkg", "--python", venv_python, "--check", "import,reimport",
+                                      "--json", report_file});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json report = read_json(report_file);
+  EXPECT_EQ(report["modules"], json::array({"venvpkg.good_isolated"}));
+  ASSERT_EQ(report["pythons"].size(), 1u);
+  EXPECT_EQ(report["pythons"][0]["version"], py313->version);
+  expect_matrix(report, "venvpkg.good_isolated", py313->version,
+                {{"import", "pass", "pass", "pass"}, {"reimport", "pass", "pass", "pass"}});
 }
 
 // --- survey: every lib-dynload module of every built Python ------------------------------------

@@ -6,10 +6,16 @@
 
 namespace isocheck {
 
+bool outcome_fails_gate(Outcome outcome, const std::string& config, const std::vector<Config>& required) {
+  if (fails_gate(outcome)) return true;
+  if (outcome != Outcome::unsupported) return false;
+  return std::any_of(required.begin(), required.end(), [&](Config c) { return to_string(c) == config; });
+}
+
 bool cell_fails_gate(const CellResult& cell, const std::vector<Config>& required) {
-  if (fails_gate(cell.outcome)) return true;
-  if (cell.outcome != Outcome::unsupported) return false;
-  return std::any_of(required.begin(), required.end(), [&](Config c) { return to_string(c) == cell.key.config; });
+  // --baseline: a bad outcome the baseline already had is known, visible but not failing.
+  if (cell.baseline && *cell.baseline == cell.outcome) return false;
+  return outcome_fails_gate(cell.outcome, cell.key.config, required);
 }
 
 int gate_exit_code(const RunReport& report, const std::vector<Config>& required) {

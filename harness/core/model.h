@@ -39,6 +39,9 @@ struct CellResult {
   nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
   double duration_ms = 0;
   std::string repro;
+  // --baseline: the outcome the baseline file gave this cell (nullopt: the cell is new).
+  // Meaningful only when RunReport::baseline_given (core/baseline.h).
+  std::optional<Outcome> baseline;
 };
 
 struct RunReport {
@@ -48,6 +51,7 @@ struct RunReport {
   std::vector<std::string> modules;
   std::vector<CellResult> cells;  // sorted by (module, python, check, config) by finish()
   int incomplete = 0;             // planned cells that never ran (interrupted run)
+  bool baseline_given = false;    // --baseline: every cell carries its baseline outcome
 
   // Puts cells into the stable report order (spec/report.md).
   void finish();

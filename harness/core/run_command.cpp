@@ -4,17 +4,21 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
+#include <map>
 #include <ostream>
 #include <set>
 
 #include "core/atomic_file.h"
+#include "core/baseline.h"
 #include "core/classify.h"
 #include "core/gate.h"
 #include "core/module_args.h"
 #include "core/progress.h"
 #include "core/pythons.h"
 #include "core/scheduler.h"
+#include "core/shard.h"
 #include "core/usage_error.h"
 #include "reports/json_report.h"
 #include "reports/terminal_report.h"
@@ -101,7 +105,14 @@ void require_checkable(const std::string& module, const std::vector<PythonTarget
 
 namespace {
 
-// One `host describe` for one Python: the host's description (JSON), or a UsageError.
+// What one Python's `describe` said about each MODULE argument.
+struct Described {
+  ModuleLocation where;
+  std::vector<std::pair<std::string, std::string>> package_extensions;  // kind "package": (name, file)
+};
+
+// One `host describe` for one Python (with --survey: also its lib-dynload listing): the host's
+// description, or a UsageError.
 nlohmann::json describe_with_host(const RunOptions& options, const PythonTarget& python, bool survey,
                                   HostExecutor& executor) {
   HostInvocation inv = describe_invocation(options, python);
@@ -110,33 +121,149 @@ nlohmann::json describe_with_host(const RunOptions& options, const PythonTarget&
   const HostTranscript transcript = decode_transcript(run.protocol);
   if (!transcript.description) {
     const HostVerdict why = classify_run(run, inv.timeout);
-    throw UsageError(fmt::format("the host for Python {} ({}) failed before checking anything: {}",
-                                 python.version, python.host, why.summary));
+    throw UsageError(fmt::format("the host for Python {} ({}) failed before checking anything: {}", python.version,
+                                 python.host, why.summary));
   }
-  const auto& d = *transcript.description;
+  const nlohmann::json d = *transcript.description;
   const std::string problem = d.value("exercise_problem", "");
   if (!problem.empty()) throw UsageError("--exercise: " + problem);
   return d;
 }
 
-}  // namespace
-
-ModuleAvailability locate_modules(const RunOptions& options, const std::vector<PythonTarget>& pythons,
-                                  HostExecutor& executor) {
-  ModuleAvailability availability;
-  for (const PythonTarget& python : pythons) {
-    const nlohmann::json d = describe_with_host(options, python, false, executor);
-    for (const std::string& m : options.modules) {
-      ModuleLocation where{"missing", ""};
-      if (d.contains("modules") && d["modules"].contains(m)) {
-        where.kind = d["modules"][m].value("kind", "missing");
-        where.origin = d["modules"][m].value("origin", "");
-      }
-      availability[{m, python.version}] = where;
+std::map<std::string, Described> describe_modules(const RunOptions& options, const PythonTarget& python,
+                                                  HostExecutor& executor) {
+  const nlohmann::json d = describe_with_host(options, python, false, executor);
+  std::map<std::string, Described> described;
+  for (const std::string& m : options.modules) {
+    Described& entry = described[m];
+    entry.where = ModuleLocation{"missing", ""};
+    if (!d.contains("modules") || !d["modules"].contains(m)) continue;
+    const auto& j = d["modules"][m];
+    entry.where.kind = j.value("kind", "missing");
+    entry.where.origin = j.value("origin", "");
+    if (j.contains("extensions")) {
+      for (const auto& e : j["extensions"]) entry.package_extensions.emplace_back(e.value("name", ""), e.value("origin", ""));
     }
   }
+  return described;
+}
+
+}  // namespace
+
+ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
+                                  HostExecutor& executor) {
+  std::map<std::string, std::map<std::string, Described>> by_python;  // python version -> module -> described
+  for (const PythonTarget& python : pythons) by_python[python.version] = describe_modules(options, python, executor);
+
+  // A package stands for every extension module inside it, under any Python (a 3.12-only build
+  // then gives `error` cells under 3.13, like any module one Python lacks).
+  std::vector<std::string> expanded;
+  ModuleAvailability availability;
+  const auto add = [&](const std::string& name) {
+    if (std::find(expanded.begin(), expanded.end(), name) == expanded.end()) expanded.push_back(name);
+  };
+  for (const std::string& m : options.modules) {
+    std::set<std::string> inside;
+    bool is_package = false;
+    std::string package_origin;
+    for (const PythonTarget& p : pythons) {
+      const Described& d = by_python[p.version][m];
+      if (d.where.kind != "package") continue;
+      is_package = true;
+      package_origin = d.where.origin;
+      for (const auto& [name, file] : d.package_extensions) {
+        inside.insert(name);
+        availability[{name, p.version}] = ModuleLocation{"extension", file};
+      }
+    }
+    if (!is_package) {
+      add(m);
+      // Also named through a package given earlier: that package's walk already placed it.
+      for (const PythonTarget& p : pythons) availability.try_emplace({m, p.version}, by_python[p.version][m].where);
+      continue;
+    }
+    if (inside.empty()) {
+      throw UsageError(fmt::format("package {} ({}) contains no extension module", m, package_origin));
+    }
+    for (const std::string& name : inside) {
+      add(name);
+      for (const PythonTarget& p : pythons) availability.try_emplace({name, p.version}, ModuleLocation{"missing", ""});
+    }
+  }
+  options.modules = expanded;
   for (const std::string& m : options.modules) require_checkable(m, pythons, availability);
   return availability;
+}
+
+void write_json_report(const RunReport& report, const std::filesystem::path& file) {
+  try {
+    write_file_atomically(file, report_to_json_text(report));
+  } catch (const std::runtime_error& e) {
+    throw UsageError(e.what());  // checked writable before the run; it changed since
+  }
+}
+
+namespace {
+
+std::string baseline_refresh_command(const RunRequest& request) {
+  const std::string write =
+      fmt::format("{} baseline write {}", request.options.program, shell_quote(request.baseline->string()));
+  if (!request.json_report) return fmt::format("rerun with --json REPORT.json, then {} --from REPORT.json", write);
+  return fmt::format("{} --from {}", write, shell_quote(request.json_report->string()));
+}
+
+}  // namespace
+
+namespace {
+
+// Plans, runs and reports the cells of `options.modules`: the part `run` and `survey` share.
+int execute(RunRequest& request, HostExecutor& executor, const std::vector<PythonTarget>& pythons,
+            const ModuleAvailability& availability, const std::optional<Baseline>& baseline, std::ostream& out,
+            std::ostream& progress) {
+  const RunOptions& options = request.options;
+  std::vector<PlannedCell> cells = plan_cells(options, pythons, availability);
+  if (request.shard) cells = select_shard(std::move(cells), *request.shard);
+
+  RunReport report;
+  report.tool_version = request.tool_version;
+  report.created = utc_timestamp();
+  report.pythons = pythons;
+  report.modules = options.modules;
+  const Symbolizer symbolizer =
+      request.driver.empty() ? in_process_symbolizer() : isolated_symbolizer(executor, request.driver);
+  ProgressReporter reporter(progress, request.live_progress, cells);
+  report.cells = run_cells(cells, executor, request.jobs,
+                           [&](const CellResult& r, size_t, size_t) { reporter.cell_finished(r); }, symbolizer);
+  reporter.finish();
+  report.finish();
+  if (baseline) apply_baseline(report, *baseline);
+
+  out << (request.survey ? render_survey(report, request.color) : render_terminal(report, request.color));
+  if (baseline) out << render_baseline_notes(report, request.required, baseline_refresh_command(request));
+  out << std::flush;
+  if (request.json_report) write_json_report(report, *request.json_report);
+  return gate_exit_code(report, request.required);
+}
+
+// What both commands check before any host runs; returns the baseline, when one was given.
+std::optional<Baseline> validate_request(RunRequest& request) {
+  validate_run_inputs(request.options);
+  if (request.json_report) check_writable_destination(*request.json_report, "--json");
+  if (request.baseline) return read_baseline_file(*request.baseline);
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
+  if (request.options.modules.empty()) {
+    throw UsageError("run: name at least one MODULE (or set modules in pyproject.toml [tool.isocheck])");
+  }
+  const std::optional<Baseline> baseline = validate_request(request);
+  const std::vector<PythonTarget> pythons =
+      select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
+  const ModuleAvailability availability = locate_modules(request.options, pythons, executor);
+  return execute(request, executor, pythons, availability, baseline, out, progress);
 }
 
 ModuleAvailability survey_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
@@ -159,61 +286,16 @@ ModuleAvailability survey_modules(RunOptions& options, const std::vector<PythonT
   return availability;
 }
 
-namespace {
-
-// Plans, runs and reports the cells of `options.modules` (both `run` and `survey`).
-int execute(RunRequest& request, HostExecutor& executor, const std::vector<PythonTarget>& pythons, const ModuleAvailability& availability,
-            std::ostream& out, std::ostream& progress) {
-  const RunOptions& options = request.options;
-  const std::vector<PlannedCell> cells = plan_cells(options, pythons, availability);
-
-  RunReport report;
-  report.tool_version = request.tool_version;
-  report.created = utc_timestamp();
-  report.pythons = pythons;
-  report.modules = options.modules;
-  const Symbolizer symbolizer =
-      request.driver.empty() ? in_process_symbolizer() : isolated_symbolizer(executor, request.driver);
-  ProgressReporter reporter(progress, request.live_progress, cells);
-  report.cells = run_cells(cells, executor, request.jobs,
-                           [&](const CellResult& r, size_t, size_t) { reporter.cell_finished(r); }, symbolizer);
-  reporter.finish();
-  report.finish();
-
-  out << (request.survey ? render_survey(report, request.color) : render_terminal(report, request.color))
-      << std::flush;
-  if (request.json_report) {
-    const std::string text = report_to_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    try {
-      write_file_atomically(*request.json_report, text + "\n");
-    } catch (const std::runtime_error& e) {
-      throw UsageError(e.what());  // checked writable before the run; it changed since
-    }
-  }
-  return gate_exit_code(report, request.required);
-}
-
-}  // namespace
-
-int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
-  if (request.options.modules.empty()) throw UsageError("run: name at least one MODULE");
-  validate_run_inputs(request.options);
-  if (request.json_report) check_writable_destination(*request.json_report, "--json");
-  const std::vector<PythonTarget> pythons =
-      select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
-  const ModuleAvailability availability = locate_modules(request.options, pythons, executor);
-  return execute(request, executor, pythons, availability, out, progress);
-}
-
 int survey_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
   request.survey = true;
-  if (!request.options.modules.empty()) throw UsageError("survey: takes no MODULE (it checks every lib-dynload module)");
-  validate_run_inputs(request.options);
-  if (request.json_report) check_writable_destination(*request.json_report, "--json");
-  std::vector<PythonTarget> pythons =
+  if (!request.options.modules.empty()) {
+    throw UsageError("survey: takes no MODULE (it checks every lib-dynload module)");
+  }
+  const std::optional<Baseline> baseline = validate_request(request);
+  const std::vector<PythonTarget> pythons =
       select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
   const ModuleAvailability availability = survey_modules(request.options, pythons, executor);
-  return execute(request, executor, pythons, availability, out, progress);
+  return execute(request, executor, pythons, availability, baseline, out, progress);
 }
 
 }  // namespace isocheck

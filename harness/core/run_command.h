@@ -11,6 +11,7 @@
 #include "core/executor.h"
 #include "core/model.h"
 #include "core/plan.h"
+#include "core/shard.h"
 
 namespace isocheck {
 
@@ -20,6 +21,8 @@ struct RunRequest {
   int jobs = 1;
   std::vector<Config> required;              // --require
   std::optional<std::filesystem::path> json_report;
+  std::optional<std::filesystem::path> baseline;  // --baseline: only changes from it fail the gate
+  std::optional<Shard> shard;                     // --shard I/N: run only this part of the cells
   std::filesystem::path host_manifest;
   bool color = false;
   bool live_progress = false;  // stderr is a terminal: one live progress line (core/progress.h)
@@ -46,10 +49,17 @@ ModuleAvailability survey_modules(RunOptions& options, const std::vector<PythonT
                                   HostExecutor& executor);
 
 // Asks each Python's host where the modules are and whether the exercise file loads.
-// Throws UsageError for a module no Python can import as an extension, or a bad exercise.
-ModuleAvailability locate_modules(const RunOptions& options, const std::vector<PythonTarget>& pythons,
+// A package in options.modules is replaced by every extension module inside it (sorted).
+// Throws UsageError for a module no Python can import as an extension, a package with no
+// extension module, or a bad exercise.
+ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
                                   HostExecutor& executor);
 
 std::string utc_timestamp();
+
+// Writes the JSON report atomically; a failure is a UsageError naming the file.
+// TODO(report writers): once reports/ has the function that writes every requested format,
+// `run` and `merge` call it instead; this is their one call site for JSON.
+void write_json_report(const RunReport& report, const std::filesystem::path& file);
 
 }  // namespace isocheck

@@ -9,11 +9,15 @@
 #include <iostream>
 #include <thread>
 
+#include "core/baseline.h"
 #include "core/catalog.h"
 #include "core/find_program.h"
 #include "core/forensics.h"
+#include "core/merge.h"
+#include "core/project_config.h"
 #include "core/repro.h"
 #include "core/run_command.h"
+#include "core/shard.h"
 #include "core/usage_error.h"
 
 #ifndef ISOCHECK_VERSION
@@ -89,6 +93,35 @@ std::vector<Config> parse_configs(const std::string& text, std::string_view opti
   return configs;
 }
 
+std::string join_commas(const std::vector<std::string>& parts) {
+  std::string text;
+  for (const std::string& p : parts) text += (text.empty() ? "" : ",") + p;
+  return text;
+}
+
+// The raw values of `run`'s options, before they are parsed into the RunRequest.
+struct RunArgs {
+  std::string checks, configs, required, json, baseline, shard;
+  double timeout_s = 60;
+};
+
+// pyproject.toml [tool.isocheck] (core/project_config.h) fills in every option the command
+// line left out: the command line wins, key by key.
+void apply_project_config(const ProjectConfig& config, const CLI::App& run, RunRequest& request, RunArgs& args) {
+  const auto unset = [&](const char* option) { return run.count(option) == 0; };
+  if (request.options.modules.empty()) request.options.modules = config.modules;
+  if (unset("--python") && config.pythons) request.python_requests = *config.pythons;
+  if (unset("--path") && config.paths) request.options.paths = *config.paths;
+  if (unset("--exercise") && config.exercise) request.options.exercise = *config.exercise;
+  if (unset("--check") && config.checks) args.checks = join_commas(*config.checks);
+  if (unset("--config") && config.configs) args.configs = join_commas(*config.configs);
+  if (unset("--require") && config.require) args.required = join_commas(*config.require);
+  if (unset("--baseline") && config.baseline) args.baseline = *config.baseline;
+  if (unset("--timeout") && config.timeout) args.timeout_s = *config.timeout;
+  if (unset("--cycles") && config.cycles) request.options.cycles = *config.cycles;
+  if (unset("--jobs") && config.jobs) request.jobs = *config.jobs;
+}
+
 void print_catalog(std::ostream& out) {
   for (const CheckInfo& c : check_catalog()) {
     std::string configs;
@@ -109,8 +142,12 @@ int main(int argc, char** argv) {
   RunRequest request;
   request.tool_version = ISOCHECK_VERSION;
   request.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::string checks, configs, required, json;
-  double timeout_s = 60;
+  RunArgs run_args;  // pyproject.toml may fill these in (apply_project_config)
+  std::string& checks = run_args.checks;
+  std::string& configs = run_args.configs;
+  std::string& required = run_args.required;
+  std::string& json = run_args.json;
+  double& timeout_s = run_args.timeout_s;
   bool keep_core = false;
   // `run` and `survey` take the same options (spec/cli.md); only run names modules.
   auto add_run_options = [&](CLI::App* cmd) {
@@ -125,12 +162,30 @@ int main(int argc, char** argv) {
     cmd->add_option("--json", json, "write the JSON report here");
     cmd->add_option("--require", required, "configs whose `unsupported` fails the gate");
     cmd->add_flag("--keep-core", keep_core, "let crashing hosts dump core, kept next to the report");
+    // CI gate (issue #5): baseline, sharding; merge and baseline write below.
+    cmd->add_option("--baseline", run_args.baseline, "known outcomes (isocheck baseline write); only changes fail");
+    cmd->add_option("--shard", run_args.shard, "run the I-th of N stable parts of the cells (I/N)");
   };
   CLI::App* run = app.add_subcommand("run", "check the named importable modules");
-  run->add_option("MODULE", request.options.modules, "module name, or NAME=FILE.so")->required();
+  run->add_option("MODULE", request.options.modules,
+                  "module or package name, or NAME=FILE.so (default: modules of pyproject.toml [tool.isocheck])");
   add_run_options(run);
   CLI::App* survey = app.add_subcommand("survey", "check every extension module in each Python's lib-dynload");
   add_run_options(survey);
+
+  std::string baseline_file, baseline_from;
+  CLI::App* baseline_cmd = app.add_subcommand("baseline", "manage baseline files");
+  baseline_cmd->require_subcommand(1);
+  CLI::App* baseline_write = baseline_cmd->add_subcommand("write", "write a baseline from a JSON report");
+  baseline_write->add_option("BASELINE", baseline_file, "the baseline file to write")->required();
+  baseline_write->add_option("--from", baseline_from, "the JSON report (isocheck run --json)")->required();
+
+  MergeRequest merge_request;
+  std::string merge_json, merge_required;
+  CLI::App* merge = app.add_subcommand("merge", "combine JSON reports (e.g. of --shard runs) into one");
+  merge->add_option("REPORT", merge_request.inputs, "JSON reports")->required();
+  merge->add_option("--json", merge_json, "write the merged JSON report here");
+  merge->add_option("--require", merge_required, "configs whose `unsupported` fails the gate");
 
   ReproRequest repro_request;
   double repro_timeout_s = 60;
@@ -183,6 +238,21 @@ int main(int argc, char** argv) {
       ProcessExecutor executor;
       return run_repro(std::move(repro_request), executor, std::cout);
     }
+    if (baseline_write->parsed()) {
+      baseline_write_command(baseline_file, baseline_from);
+      std::cout << fmt::format("wrote {} from {}\n", baseline_file, baseline_from);
+      return kExitGatePassed;
+    }
+    if (merge->parsed()) {
+      if (!merge_json.empty()) merge_request.json_report = merge_json;
+      merge_request.required = parse_configs(merge_required, "--require");
+      merge_request.color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
+      return merge_command(merge_request, std::cout);
+    }
+    // pyproject.toml configures the project's own modules: `run` only, never the survey.
+    if (run->parsed()) apply_project_config(load_project_config(fs::current_path()), *run, request, run_args);
+    if (!run_args.baseline.empty()) request.baseline = run_args.baseline;
+    if (!run_args.shard.empty()) request.shard = parse_shard(run_args.shard);
     request.options.checks = parse_checks(checks);
     request.options.configs = configs.empty() ? std::vector<Config>(std::begin(kAllConfigs), std::end(kAllConfigs))
                                               : parse_configs(configs, "--config");

@@ -63,6 +63,11 @@ int run_describe(const Options& o, ResultChannel& channel) {
     for (const std::string& m : o.modules) {
       const auto where = session.locate(parse_module(m));
       description["modules"][m] = {{"kind", where.kind}, {"origin", where.origin}};
+      if (where.kind == "package") {
+        nlohmann::ordered_json extensions = nlohmann::ordered_json::array();
+        for (const auto& [name, file] : where.extensions) extensions.push_back({{"name", name}, {"origin", file}});
+        description["modules"][m]["extensions"] = std::move(extensions);
+      }
     }
     if (o.survey) {
       description["survey"] = nlohmann::ordered_json::object();

@@ -297,7 +297,13 @@ InterpreterSession::Location InterpreterSession::locate(const ModuleSpec& module
   Ref name(PyUnicode_FromString(module.name.c_str()));
   Ref file(module.file.empty() ? Py_NewRef(Py_None) : PyUnicode_FromString(module.file.c_str()));
   Ref r(call("locate", {name.p, file.p}));
-  return Location{utf8(item(r.p, 0)), utf8(item(r.p, 1))};
+  Location where{utf8(item(r.p, 0)), utf8(item(r.p, 1)), {}};
+  PyObject* extensions = item(r.p, 2);
+  for (Py_ssize_t i = 0; i < PyTuple_Size(extensions); ++i) {
+    PyObject* entry = PyTuple_GetItem(extensions, i);
+    where.extensions.emplace_back(utf8(item(entry, 0)), utf8(item(entry, 1)));
+  }
+  return where;
 }
 
 InterpreterSession::PythonDescription InterpreterSession::describe_python() {

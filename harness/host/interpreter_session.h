@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/config.h"
@@ -105,8 +106,10 @@ class InterpreterSession {
   // For `describe`: where a module would be imported from, without importing it:
   // kind is "extension", "builtin", "python" or "missing".
   struct Location {
-    std::string kind;
+    std::string kind;  // extension, builtin, python, package, missing
     std::string origin;
+    // kind "package": (dotted name, file) of every extension module inside it, sorted.
+    std::vector<std::pair<std::string, std::string>> extensions;
   };
   Location locate(const ModuleSpec& module);
   struct PythonDescription {

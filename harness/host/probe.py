@@ -62,43 +62,92 @@ def describe_python():
             hasattr(sys, "gettotalrefcount"))
 
 
+def _extension_suffixes():
+    import importlib.machinery
+    return sorted(importlib.machinery.EXTENSION_SUFFIXES, key=len, reverse=True)
+
+
+def _extension_stem(filename, suffixes):
+    """The module name FileFinder would import FILENAME by, or None. Suffixes longest first:
+    a bare ".so" also matches another version's "x.cpython-312-....so", whose stem is no
+    identifier, so that file is skipped."""
+    for suffix in suffixes:
+        if filename.endswith(suffix):
+            stem = filename[:-len(suffix)]
+            return stem if stem.isidentifier() else None
+    return None
+
+
+def _extension_modules_under(package, directories):
+    """(dotted name, file) of every extension module inside a package, recursively, sorted.
+
+    A file counts when it ends in one of this interpreter's EXTENSION_SUFFIXES and what is left
+    is an identifier: that is the name FileFinder would import it by. A bare ".so" suffix also
+    matches another version's "x.cpython-312-....so", whose stem is no identifier, so it is skipped.
+    """
+    import os
+    suffixes = _extension_suffixes()
+    found = {}
+
+    def visit(prefix, directory):
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_dir():
+                if entry.name.isidentifier() and entry.name != "__pycache__":
+                    visit(prefix + entry.name + ".", entry.path)
+                continue
+            stem = _extension_stem(entry.name, suffixes)
+            if stem:
+                found.setdefault(prefix + stem, entry.path)
+
+    for directory in directories:
+        visit(package + ".", directory)
+    return tuple(sorted(found.items()))
+
+
 def locate(name, file):
-    """Where NAME would be imported from, without importing it: (kind, origin)."""
+    """Where NAME would be imported from, without importing it: (kind, origin, extensions).
+
+    For a package, kind is "package" and extensions lists the extension modules inside it.
+    """
     if file:
-        return ("extension", file)
+        return ("extension", file, ())
     import importlib.machinery
     import importlib.util
     try:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError) as e:   # e.g. the parent package is missing
-        return ("missing", f"{type(e).__name__}: {e}")
+        return ("missing", f"{type(e).__name__}: {e}", ())
     if spec is None:
-        return ("missing", "")
+        return ("missing", "", ())
     if isinstance(spec.loader, importlib.machinery.ExtensionFileLoader):
-        return ("extension", spec.origin or "")
+        return ("extension", spec.origin or "", ())
     if spec.origin == "built-in":
-        return ("builtin", "built-in")
-    return ("python", spec.origin or "")
+        return ("builtin", "built-in", ())
+    if spec.submodule_search_locations is not None:
+        locations = list(spec.submodule_search_locations)
+        return ("package", spec.origin or (locations[0] if locations else ""),
+                _extension_modules_under(name, locations))
+    return ("python", spec.origin or "", ())
 
 
 def standard_extensions():
     """The survey's modules: every extension module file in this Python's lib-dynload, as
     [(name, path)] sorted by name. lib-dynload is the sys.path entry of that name (POSIX
     layout, venvs included: they keep the base install's). Names come from the files alone."""
-    import importlib.machinery
     import os
-    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    suffixes = _extension_suffixes()
     found = {}
     for entry in sys.path:
         if os.path.basename(entry) != "lib-dynload" or not os.path.isdir(entry):
             continue
         for filename in os.listdir(entry):
-            for suffix in suffixes:
-                if filename.endswith(suffix):
-                    name = filename[:-len(suffix)]
-                    if name.isidentifier():
-                        found.setdefault(name, os.path.join(entry, filename))
-                    break
+            name = _extension_stem(filename, suffixes)
+            if name:
+                found.setdefault(name, os.path.join(entry, filename))
     return sorted(found.items())
 
 
