@@ -14,7 +14,6 @@
 #include "core/pythons.h"
 #include "core/scheduler.h"
 #include "core/usage_error.h"
-#include "reports/json_report.h"
 #include "reports/terminal_report.h"
 
 namespace isocheck {
@@ -129,7 +128,7 @@ ModuleAvailability locate_modules(const RunOptions& options, const std::vector<P
 int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
   RunOptions& options = request.options;
   validate_run_inputs(options);
-  if (request.json_report) check_writable_destination(*request.json_report, "--json");
+  check_report_destinations(request.reports);
 
   const std::vector<PythonTarget> pythons =
       select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
@@ -151,14 +150,7 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
   report.finish();
 
   out << render_terminal(report, request.color) << std::flush;
-  if (request.json_report) {
-    const std::string text = report_to_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    try {
-      write_file_atomically(*request.json_report, text + "\n");
-    } catch (const std::runtime_error& e) {
-      throw UsageError(e.what());  // checked writable before the run; it changed since
-    }
-  }
+  write_reports(report, request.reports, out);
   return gate_exit_code(report, request.required);
 }
 

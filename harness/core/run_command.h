@@ -11,6 +11,7 @@
 #include "core/executor.h"
 #include "core/model.h"
 #include "core/plan.h"
+#include "reports/writers.h"
 
 namespace isocheck {
 
@@ -19,7 +20,7 @@ struct RunRequest {
   std::vector<std::string> python_requests;  // --python values
   int jobs = 1;
   std::vector<Config> required;              // --require
-  std::optional<std::filesystem::path> json_report;
+  ReportOutputs reports;  // --json, --junit, --markdown, --html, --badge, --badge-json
   std::filesystem::path host_manifest;
   bool color = false;
   std::string tool_version;

@@ -15,6 +15,7 @@
 #include "core/repro.h"
 #include "core/run_command.h"
 #include "core/usage_error.h"
+#include "reports/github_annotations.h"
 
 #ifndef ISOCHECK_VERSION
 #define ISOCHECK_VERSION "0.0.0"
@@ -122,6 +123,12 @@ int main(int argc, char** argv) {
   run->add_option("--timeout", timeout_s, "wall limit per cell, seconds")->check(CLI::PositiveNumber);
   run->add_option("-j,--jobs", request.jobs, "cells run at once")->check(CLI::Range(1, 1024));
   run->add_option("--json", json, "write the JSON report here");
+  std::string junit, markdown, html, badge_svg, badge_json;
+  run->add_option("--junit", junit, "write the JUnit XML report here");
+  run->add_option("--markdown", markdown, "write the Markdown report here");
+  run->add_option("--html", html, "write the HTML report here");
+  run->add_option("--badge", badge_svg, "write the SVG badge here");
+  run->add_option("--badge-json", badge_json, "write the shields.io endpoint JSON here");
   run->add_option("--require", required, "configs whose `unsupported` fails the gate");
   bool keep_core = false;
   run->add_flag("--keep-core", keep_core, "let crashing hosts dump core, kept next to the report");
@@ -182,7 +189,14 @@ int main(int argc, char** argv) {
                                               : parse_configs(configs, "--config");
     request.required = parse_configs(required, "--require");
     request.options.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
-    if (!json.empty()) request.json_report = json;
+    auto report_path = [](const std::string& p) { return p.empty() ? std::nullopt : std::optional<fs::path>(p); };
+    request.reports.json = report_path(json);
+    request.reports.junit = report_path(junit);
+    request.reports.markdown = report_path(markdown);
+    request.reports.html = report_path(html);
+    request.reports.badge_svg = report_path(badge_svg);
+    request.reports.badge_json = report_path(badge_json);
+    request.reports.github_annotations = github_annotations_wanted(std::getenv("GITHUB_ACTIONS"));
     if (keep_core) {
       const fs::path report_dir = json.empty() ? fs::path(".") : fs::path(json).parent_path();
       request.options.core_dir = fs::absolute(report_dir.empty() ? fs::path(".") : report_dir).lexically_normal().string();
