@@ -3,10 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <map>
-#include <set>
 
-#include "core/catalog.h"
+#include "reports/matrix.h"
+#include "reports/report_text.h"
 
 namespace isocheck {
 
@@ -52,30 +51,9 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-bool is_finding(Outcome o) { return fails_gate(o) || o == Outcome::warn; }
-
 void render_module(std::string& out, const RunReport& report, const std::string& module, bool color) {
-  std::vector<const CellResult*> cells;
-  for (const CellResult& c : report.cells) {
-    if (c.key.module == module) cells.push_back(&c);
-  }
-  // Columns in report order: (python, config) as they appear in the sorted cells.
-  std::vector<std::pair<std::string, std::string>> columns;
-  std::vector<std::string> checks;
-  for (const CheckInfo& check : check_catalog()) {
-    if (std::any_of(cells.begin(), cells.end(), [&](auto* c) { return c->key.check == check.id; })) {
-      checks.emplace_back(check.id);
-    }
-  }
-  for (const PythonTarget& p : report.pythons) {
-    for (std::string_view config : {"main", "legacy", "isolated", "-"}) {
-      if (std::any_of(cells.begin(), cells.end(), [&](auto* c) { return c->key.python == p.version && c->key.config == config; })) {
-        columns.emplace_back(p.version, std::string(config));
-      }
-    }
-  }
-  std::map<std::tuple<std::string, std::string, std::string>, const CellResult*> at;
-  for (const CellResult* c : cells) at[{c->key.check, c->key.python, c->key.config}] = c;
+  const ModuleMatrix matrix = module_matrix(report, module);
+  const std::vector<std::string>& checks = matrix.checks;
 
   constexpr size_t kCol = 12;
   size_t label = 10;
@@ -90,10 +68,10 @@ void render_module(std::string& out, const RunReport& report, const std::string&
   std::string header1 = fmt::format("{:<{}}", "", label);
   std::string header2 = fmt::format("{:<{}}", "check", label);
   std::string previous;
-  for (const auto& [python, config] : columns) {
-    header1 += fmt::format("{:<{}}", python == previous ? "" : python, kCol);
-    header2 += fmt::format("{:<{}}", config, kCol);
-    previous = python;
+  for (const MatrixColumn& column : matrix.columns) {
+    header1 += fmt::format("{:<{}}", column.python == previous ? "" : column.python, kCol);
+    header2 += fmt::format("{:<{}}", column.config, kCol);
+    previous = column.python;
   }
   auto rstrip = [](std::string s) {
     while (!s.empty() && s.back() == ' ') s.pop_back();
@@ -102,12 +80,11 @@ void render_module(std::string& out, const RunReport& report, const std::string&
   out += rstrip(header1) + "\n" + rstrip(header2) + "\n";
   for (const std::string& check : checks) {
     std::string row = fmt::format("{:<{}}", check, label);
-    for (const auto& [python, config] : columns) {
-      auto it = at.find({check, python, config});
-      if (it == at.end()) {
-        row += fmt::format("{:<{}}", "·", kCol);  // fmt pads UTF-8 by display width
+    for (const MatrixColumn& column : matrix.columns) {
+      if (const CellResult* c = matrix.at(check, column)) {
+        row += paint(to_string(c->outcome), c->outcome, color, kCol);
       } else {
-        row += paint(to_string(it->second->outcome), it->second->outcome, color, kCol);
+        row += fmt::format("{:<{}}", "·", kCol);  // fmt pads UTF-8 by display width
       }
     }
     while (!row.empty() && row.back() == ' ') row.pop_back();
@@ -115,7 +92,7 @@ void render_module(std::string& out, const RunReport& report, const std::string&
   }
 
   bool any = false;
-  for (const CellResult* c : cells) {
+  for (const CellResult* c : matrix.cells) {
     if (!is_finding(c->outcome)) continue;
     if (!any) out += "\n";
     any = true;
