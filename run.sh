@@ -13,12 +13,15 @@ BUILD_DIR=${ISOCHECK_BUILD_DIR:-build}
 # -DISOCHECK_PYTHONS=...).
 PACKAGES=(cmake ninja-build g++ pkg-config libboost1.81-dev nlohmann-json3-dev libcli11-dev
           libfmt-dev libgtest-dev libgmock-dev libelf-dev libdw-dev libtomlplusplus-dev)
+# Only `./run.sh test` needs these: xmllint validates the JUnit report against its XSD, headless
+# Chromium renders the HTML report (reports/*_test.cpp).
+TEST_PACKAGES=(libxml2-utils chromium)
 
 log() { printf 'run.sh: %s\n' "$*" >&2; }
 
 install_missing_packages() {
   local missing=()
-  for pkg in "${PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -46,7 +49,11 @@ default_job() {
   "$BUILD_DIR/bin/isocheck" survey --json reports/out/survey.json
 }
 
-install_missing_packages
+if [ "${1:-}" = test ]; then
+  install_missing_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+else
+  install_missing_packages "${PACKAGES[@]}"
+fi
 build
 case "${1:-}" in
   "") default_job ;;

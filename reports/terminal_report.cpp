@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
+#include <tuple>
 
-#include "core/catalog.h"
+#include "reports/matrix.h"
+#include "reports/report_text.h"
 
 namespace isocheck {
 
@@ -52,67 +53,28 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-bool is_finding(Outcome o) { return fails_gate(o) || o == Outcome::warn; }
-
-using Column = std::pair<std::string, std::string>;  // (python version, config)
-
-// The (python, config) pairs that have cells, in report order.
-std::vector<Column> matrix_columns(const std::vector<PythonTarget>& pythons,
-                                   const std::vector<const CellResult*>& cells) {
-  std::vector<Column> columns;
-  for (const PythonTarget& p : pythons) {
-    for (std::string_view config : {"main", "legacy", "isolated", "-"}) {
-      if (std::any_of(cells.begin(), cells.end(), [&](auto* c) { return c->key.python == p.version && c->key.config == config; })) {
-        columns.emplace_back(p.version, std::string(config));
-      }
-    }
-  }
-  return columns;
-}
-
 std::string rstrip(std::string s) {
   while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
 }
 
 // Two header rows: the python over its first column, then the configs.
-std::string column_headers(const std::vector<Column>& columns, std::string_view first, size_t label, size_t width) {
+std::string column_headers(const std::vector<MatrixColumn>& columns, std::string_view first, size_t label,
+                           size_t width) {
   std::string header1 = fmt::format("{:<{}}", "", label);
   std::string header2 = fmt::format("{:<{}}", first, label);
   std::string previous;
-  for (const auto& [python, config] : columns) {
-    header1 += fmt::format("{:<{}}", python == previous ? "" : python, width);
-    header2 += fmt::format("{:<{}}", config, width);
-    previous = python;
+  for (const MatrixColumn& column : columns) {
+    header1 += fmt::format("{:<{}}", column.python == previous ? "" : column.python, width);
+    header2 += fmt::format("{:<{}}", column.config, width);
+    previous = column.python;
   }
   return rstrip(header1) + "\n" + rstrip(header2) + "\n";
 }
 
-// A summary on one line of at most `limit` bytes (cut at a UTF-8 boundary).
-std::string one_line(std::string_view text, size_t limit) {
-  std::string line = printable(text);
-  if (line.size() <= limit) return line;
-  size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-  return line.substr(0, cut) + "…";
-}
-
 void render_module(std::string& out, const RunReport& report, const std::string& module, bool color) {
-  std::vector<const CellResult*> cells;
-  for (const CellResult& c : report.cells) {
-    if (c.key.module == module) cells.push_back(&c);
-  }
-  // Columns in report order: (python, config) as they appear in the sorted cells.
-  std::vector<Column> columns;
-  std::vector<std::string> checks;
-  for (const CheckInfo& check : check_catalog()) {
-    if (std::any_of(cells.begin(), cells.end(), [&](auto* c) { return c->key.check == check.id; })) {
-      checks.emplace_back(check.id);
-    }
-  }
-  columns = matrix_columns(report.pythons, cells);
-  std::map<std::tuple<std::string, std::string, std::string>, const CellResult*> at;
-  for (const CellResult* c : cells) at[{c->key.check, c->key.python, c->key.config}] = c;
+  const ModuleMatrix matrix = module_matrix(report, module);
+  const std::vector<std::string>& checks = matrix.checks;
 
   constexpr size_t kCol = 12;
   size_t label = 10;
@@ -124,15 +86,14 @@ void render_module(std::string& out, const RunReport& report, const std::string&
              ? fmt::format("{}\n", printable(module))
              : fmt::format("{} (from {})\n", printable(module.substr(0, eq)),
                            printable(module.substr(module.find_last_of('/') + 1)));
-  out += column_headers(columns, "check", label, kCol);
+  out += column_headers(matrix.columns, "check", label, kCol);
   for (const std::string& check : checks) {
     std::string row = fmt::format("{:<{}}", check, label);
-    for (const auto& [python, config] : columns) {
-      auto it = at.find({check, python, config});
-      if (it == at.end()) {
-        row += fmt::format("{:<{}}", "·", kCol);  // fmt pads UTF-8 by display width
+    for (const MatrixColumn& column : matrix.columns) {
+      if (const CellResult* c = matrix.at(check, column)) {
+        row += paint(to_string(c->outcome), c->outcome, color, kCol);
       } else {
-        row += paint(to_string(it->second->outcome), it->second->outcome, color, kCol);
+        row += fmt::format("{:<{}}", "·", kCol);  // fmt pads UTF-8 by display width
       }
     }
     while (!row.empty() && row.back() == ' ') row.pop_back();
@@ -140,7 +101,7 @@ void render_module(std::string& out, const RunReport& report, const std::string&
   }
 
   bool any = false;
-  for (const CellResult* c : cells) {
+  for (const CellResult* c : matrix.cells) {
     if (!is_finding(c->outcome)) continue;
     if (!any) out += "\n";
     any = true;
@@ -170,7 +131,7 @@ std::string totals_line(const RunReport& report) {
 std::string render_survey(const RunReport& report, bool color) {
   std::vector<const CellResult*> all;
   for (const CellResult& c : report.cells) all.push_back(&c);
-  const std::vector<Column> columns = matrix_columns(report.pythons, all);
+  const std::vector<MatrixColumn> columns = matrix_columns(report.pythons, all);
   // Worst outcome per (module, python, config) over all checks.
   std::map<std::tuple<std::string, std::string, std::string>, Outcome> worst_of;
   for (const CellResult& c : report.cells) {
@@ -186,8 +147,8 @@ std::string render_survey(const RunReport& report, bool color) {
   out += column_headers(columns, "module", label, kCol);
   for (const std::string& module : report.modules) {
     std::string row = fmt::format("{:<{}}", printable(module), label);
-    for (const auto& [python, config] : columns) {
-      const auto it = worst_of.find({module, python, config});
+    for (const MatrixColumn& column : columns) {
+      const auto it = worst_of.find({module, column.python, column.config});
       row += it == worst_of.end() ? fmt::format("{:<{}}", "·", kCol)
                                   : paint(to_string(it->second), it->second, color, kCol);
     }
@@ -204,7 +165,7 @@ std::string render_survey(const RunReport& report, bool color) {
   if (!findings.empty()) out += fmt::format("\n{} finding(s):\n", findings.size());
   for (const CellResult* c : findings) {
     out += fmt::format("  {} {} {} {} {}: {}\n", paint(to_string(c->outcome), c->outcome, color, 8),
-                       printable(c->key.module), c->key.python, c->key.config, c->key.check, one_line(c->summary, 200));
+                       printable(c->key.module), c->key.python, c->key.config, c->key.check, shorten(printable(c->summary), 200));
   }
   out += "\n" + totals_line(report) + "\n";
   return out;

@@ -609,6 +609,15 @@ TEST(BadInput, ReportInAMissingDirectoryFailsBeforeRunningAndWritesNothing) {
   EXPECT_FALSE(fs::exists(report.parent_path()));
 }
 
+TEST(BadInput, EveryReportOptionChecksItsDirectoryBeforeRunning) {
+  for (const char* option : {"--junit", "--markdown", "--html", "--badge", "--badge-json"}) {
+    const fs::path report = scratch_dir() / "missing-dir" / "report.out";
+    expect_usage_error({"run", "good_isolated", "--path", ISOCHECK_TARGETS_DIR, option, report.string()},
+                       std::string(option) + " " + report.string() + ": directory");
+    EXPECT_FALSE(fs::exists(report.parent_path()));
+  }
+}
+
 // --- other commands ---------------------------------------------------------------------------
 
 TEST(Commands, ListChecksShowsTheCatalogWithHowtoSections) {
@@ -619,6 +628,40 @@ TEST(Commands, ListChecksShowsTheCatalogWithHowtoSections) {
     EXPECT_NE(listing.find(std::string("\n") + id + " "), std::string::npos) << id;
   }
   EXPECT_NE(run.out.find("HOWTO: Isolated Module Objects"), std::string::npos);
+}
+
+TEST(Commands, RunWritesEveryReportFormatAndAnnotatesOnGithubActions) {
+  const fs::path dir = scratch_dir() / "formats";
+  fs::create_directories(dir);
+  ::setenv("GITHUB_ACTIONS", "true", 1);  // inherited by the driver
+  const DriverRun run = run_isocheck({"run", "bad_singlephase_global", "--path", ISOCHECK_TARGETS_DIR, "--check",
+                                      "reimport", "--config", "main", "--json", (dir / "r.json").string(), "--junit",
+                                      (dir / "r.xml").string(), "--markdown", (dir / "r.md").string(), "--html",
+                                      (dir / "r.html").string(), "--badge", (dir / "b.svg").string(), "--badge-json",
+                                      (dir / "b.json").string()});
+  ::unsetenv("GITHUB_ACTIONS");
+  ASSERT_EQ(run.exit_code, 1) << run.err;  // reimport fails on every Python
+  const json report = read_json(dir / "r.json");
+  const size_t cells = report["cells"].size();
+  ASSERT_EQ(cells, built_pythons().size());
+  auto text_of = [](const fs::path& file) {
+    std::ifstream in(file);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string xml = text_of(dir / "r.xml");
+  size_t failures = 0;
+  for (size_t at = xml.find("<failure "); at != std::string::npos; at = xml.find("<failure ", at + 1)) ++failures;
+  EXPECT_EQ(failures, cells);
+  EXPECT_NE(text_of(dir / "r.md").find("| reimport | ❌ |"), std::string::npos);
+  EXPECT_NE(text_of(dir / "r.html").find("<td class=\"cell o-fail\""), std::string::npos);
+  EXPECT_NE(text_of(dir / "b.svg").find(">failing</text>"), std::string::npos);  // only main ran, and failed
+  EXPECT_EQ(read_json(dir / "b.json")["message"], "failing");
+  size_t annotations = 0;
+  for (size_t at = run.out.find("\n::error title=isocheck fail%3A bad_singlephase_global "); at != std::string::npos;
+       at = run.out.find("\n::error title=isocheck fail%3A bad_singlephase_global ", at + 1)) {
+    ++annotations;
+  }
+  EXPECT_EQ(annotations, cells) << run.out;
 }
 
 TEST(Commands, PythonGivenAsAnExecutableUsesThatInterpreter) {

@@ -55,7 +55,7 @@ RunReport merge_reports(const std::vector<NamedReport>& inputs) {
 }
 
 int merge_command(const MergeRequest& request, std::ostream& out) {
-  if (request.json_report) check_writable_destination(*request.json_report, "--json");
+  check_report_destinations(request.reports);
   std::vector<NamedReport> inputs;
   for (const std::string& file : request.inputs) inputs.push_back({file, read_report_file(file)});
   RunReport merged = merge_reports(inputs);
@@ -63,7 +63,7 @@ int merge_command(const MergeRequest& request, std::ostream& out) {
   out << render_terminal(merged, request.color);
   if (merged.baseline_given) out << render_baseline_notes(merged, request.required, "isocheck baseline write FILE --from MERGED.json");
   out << std::flush;
-  if (request.json_report) write_json_report(merged, *request.json_report);
+  write_reports(merged, request.reports, out);
   return gate_exit_code(merged, request.required);
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/model.h"
+#include "reports/writers.h"
 
 namespace isocheck {
 
@@ -27,7 +28,7 @@ RunReport merge_reports(const std::vector<NamedReport>& inputs);
 
 struct MergeRequest {
   std::vector<std::string> inputs;  // report files
-  std::optional<std::filesystem::path> json_report;
+  ReportOutputs reports;            // --json, --junit, --markdown, --html, --badge, --badge-json
   std::vector<Config> required;     // --require, for the merged gate
   bool color = false;
 };

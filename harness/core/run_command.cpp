@@ -20,7 +20,6 @@
 #include "core/scheduler.h"
 #include "core/shard.h"
 #include "core/usage_error.h"
-#include "reports/json_report.h"
 #include "reports/terminal_report.h"
 
 namespace isocheck {
@@ -195,26 +194,15 @@ ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonT
   return availability;
 }
 
-void write_json_report(const RunReport& report, const std::filesystem::path& file) {
-  try {
-    write_file_atomically(file, report_to_json_text(report));
-  } catch (const std::runtime_error& e) {
-    throw UsageError(e.what());  // checked writable before the run; it changed since
-  }
-}
 
 namespace {
 
 std::string baseline_refresh_command(const RunRequest& request) {
   const std::string write =
       fmt::format("{} baseline write {}", request.options.program, shell_quote(request.baseline->string()));
-  if (!request.json_report) return fmt::format("rerun with --json REPORT.json, then {} --from REPORT.json", write);
-  return fmt::format("{} --from {}", write, shell_quote(request.json_report->string()));
+  if (!request.reports.json) return fmt::format("rerun with --json REPORT.json, then {} --from REPORT.json", write);
+  return fmt::format("{} --from {}", write, shell_quote(request.reports.json->string()));
 }
-
-}  // namespace
-
-namespace {
 
 // Plans, runs and reports the cells of `options.modules`: the part `run` and `survey` share.
 int execute(RunRequest& request, HostExecutor& executor, const std::vector<PythonTarget>& pythons,
@@ -241,14 +229,14 @@ int execute(RunRequest& request, HostExecutor& executor, const std::vector<Pytho
   out << (request.survey ? render_survey(report, request.color) : render_terminal(report, request.color));
   if (baseline) out << render_baseline_notes(report, request.required, baseline_refresh_command(request));
   out << std::flush;
-  if (request.json_report) write_json_report(report, *request.json_report);
+  write_reports(report, request.reports, out);
   return gate_exit_code(report, request.required);
 }
 
 // What both commands check before any host runs; returns the baseline, when one was given.
 std::optional<Baseline> validate_request(RunRequest& request) {
   validate_run_inputs(request.options);
-  if (request.json_report) check_writable_destination(*request.json_report, "--json");
+  check_report_destinations(request.reports);
   if (request.baseline) return read_baseline_file(*request.baseline);
   return std::nullopt;
 }

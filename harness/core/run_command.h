@@ -12,6 +12,7 @@
 #include "core/model.h"
 #include "core/plan.h"
 #include "core/shard.h"
+#include "reports/writers.h"
 
 namespace isocheck {
 
@@ -20,9 +21,9 @@ struct RunRequest {
   std::vector<std::string> python_requests;  // --python values
   int jobs = 1;
   std::vector<Config> required;              // --require
-  std::optional<std::filesystem::path> json_report;
   std::optional<std::filesystem::path> baseline;  // --baseline: only changes from it fail the gate
   std::optional<Shard> shard;                     // --shard I/N: run only this part of the cells
+  ReportOutputs reports;  // --json, --junit, --markdown, --html, --badge, --badge-json
   std::filesystem::path host_manifest;
   bool color = false;
   bool live_progress = false;  // stderr is a terminal: one live progress line (core/progress.h)
@@ -57,9 +58,5 @@ ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonT
 
 std::string utc_timestamp();
 
-// Writes the JSON report atomically; a failure is a UsageError naming the file.
-// TODO(report writers): once reports/ has the function that writes every requested format,
-// `run` and `merge` call it instead; this is their one call site for JSON.
-void write_json_report(const RunReport& report, const std::filesystem::path& file);
 
 }  // namespace isocheck

@@ -19,6 +19,7 @@
 #include "core/run_command.h"
 #include "core/shard.h"
 #include "core/usage_error.h"
+#include "reports/github_annotations.h"
 
 #ifndef ISOCHECK_VERSION
 #define ISOCHECK_VERSION "0.0.0"
@@ -100,8 +101,34 @@ std::string join_commas(const std::vector<std::string>& parts) {
 }
 
 // The raw values of `run`'s options, before they are parsed into the RunRequest.
+// Where the reports go (spec/report.md); run, survey and merge all take these.
+struct ReportArgs {
+  std::string json, junit, markdown, html, badge_svg, badge_json;
+
+  void add_to(CLI::App* cmd) {
+    cmd->add_option("--json", json, "write the JSON report here");
+    cmd->add_option("--junit", junit, "write the JUnit XML report here");
+    cmd->add_option("--markdown", markdown, "write the Markdown report here");
+    cmd->add_option("--html", html, "write the HTML report here");
+    cmd->add_option("--badge", badge_svg, "write the SVG badge here");
+    cmd->add_option("--badge-json", badge_json, "write the shields.io endpoint JSON here");
+  }
+  ReportOutputs outputs() const {
+    auto path = [](const std::string& p) { return p.empty() ? std::nullopt : std::optional<fs::path>(p); };
+    ReportOutputs o;
+    o.json = path(json);
+    o.junit = path(junit);
+    o.markdown = path(markdown);
+    o.html = path(html);
+    o.badge_svg = path(badge_svg);
+    o.badge_json = path(badge_json);
+    o.github_annotations = github_annotations_wanted(std::getenv("GITHUB_ACTIONS"));
+    return o;
+  }
+};
+
 struct RunArgs {
-  std::string checks, configs, required, json, baseline, shard;
+  std::string checks, configs, required, baseline, shard;
   double timeout_s = 60;
 };
 
@@ -146,7 +173,8 @@ int main(int argc, char** argv) {
   std::string& checks = run_args.checks;
   std::string& configs = run_args.configs;
   std::string& required = run_args.required;
-  std::string& json = run_args.json;
+  ReportArgs report_args;
+  const std::string& json = report_args.json;
   double& timeout_s = run_args.timeout_s;
   bool keep_core = false;
   // `run` and `survey` take the same options (spec/cli.md); only run names modules.
@@ -159,7 +187,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--cycles", request.options.cycles, "cycles for cycles/leaks")->check(CLI::Range(1, 100000));
     cmd->add_option("--timeout", timeout_s, "wall limit per cell, seconds")->check(CLI::PositiveNumber);
     cmd->add_option("-j,--jobs", request.jobs, "cells run at once")->check(CLI::Range(1, 1024));
-    cmd->add_option("--json", json, "write the JSON report here");
+    report_args.add_to(cmd);
     cmd->add_option("--require", required, "configs whose `unsupported` fails the gate");
     cmd->add_flag("--keep-core", keep_core, "let crashing hosts dump core, kept next to the report");
     // CI gate (issue #5): baseline, sharding; merge and baseline write below.
@@ -181,10 +209,11 @@ int main(int argc, char** argv) {
   baseline_write->add_option("--from", baseline_from, "the JSON report (isocheck run --json)")->required();
 
   MergeRequest merge_request;
-  std::string merge_json, merge_required;
+  ReportArgs merge_reports;
+  std::string merge_required;
   CLI::App* merge = app.add_subcommand("merge", "combine JSON reports (e.g. of --shard runs) into one");
   merge->add_option("REPORT", merge_request.inputs, "JSON reports")->required();
-  merge->add_option("--json", merge_json, "write the merged JSON report here");
+  merge_reports.add_to(merge);
   merge->add_option("--require", merge_required, "configs whose `unsupported` fails the gate");
 
   ReproRequest repro_request;
@@ -244,7 +273,7 @@ int main(int argc, char** argv) {
       return kExitGatePassed;
     }
     if (merge->parsed()) {
-      if (!merge_json.empty()) merge_request.json_report = merge_json;
+      merge_request.reports = merge_reports.outputs();
       merge_request.required = parse_configs(merge_required, "--require");
       merge_request.color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
       return merge_command(merge_request, std::cout);
@@ -258,7 +287,7 @@ int main(int argc, char** argv) {
                                               : parse_configs(configs, "--config");
     request.required = parse_configs(required, "--require");
     request.options.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
-    if (!json.empty()) request.json_report = json;
+    request.reports = report_args.outputs();
     if (keep_core) {
       const fs::path report_dir = json.empty() ? fs::path(".") : fs::path(json).parent_path();
       request.options.core_dir = fs::absolute(report_dir.empty() ? fs::path(".") : report_dir).lexically_normal().string();
