@@ -58,10 +58,11 @@ HostInvocation cell_invocation(const RunOptions& options, const PythonTarget& py
   inv.executable = python.host;
   inv.timeout = options.timeout;
   inv.core_dir = options.core_dir;
+  inv.memory_limit_bytes = options.memory_limit_bytes;
   inv.args = {"cell",    "--python-exe", python.executable, "--module", module,
               "--check", check,          "--config",        std::string(to_string(config)),
               "--cycles", std::to_string(options.cycles),  "--result-fd", std::to_string(kHostResultFd),
-              "--forensics-fd", std::to_string(kHostForensicsFd)};
+              "--forensics-fd", std::to_string(kHostForensicsFd), "--secret-fd", std::to_string(kHostSecretFd)};
   if (!variant.empty()) {
     inv.args.push_back("--variant");
     inv.args.emplace_back(variant);

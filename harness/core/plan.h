@@ -26,6 +26,7 @@ struct RunOptions {
   std::chrono::milliseconds timeout{60000};
   std::string program = "isocheck";  // how repro commands invoke the driver
   std::string core_dir;              // --keep-core: where core files go (absolute); empty: none
+  unsigned long long memory_limit_bytes = kDefaultHostMemoryLimit;  // --memory-limit (RLIMIT_AS)
 };
 
 // Where a module was found under one Python (from the host's `describe`).

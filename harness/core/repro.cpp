@@ -48,10 +48,15 @@ CellSpec parse_cell_spec(const std::string& text) {
 namespace {
 
 // gdb gets the protocol and the crash dump on the terminal: fds 3 and 4 are not open there.
+// No secret either: the messages go to a human as plain lines.
 std::vector<std::string> terminal_args(std::vector<std::string> args) {
   for (size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "--result-fd") args[i + 1] = "1";
     if (args[i] == "--forensics-fd") args[i + 1] = "2";
+    if (args[i] == "--secret-fd") {
+      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+      --i;
+    }
   }
   return args;
 }

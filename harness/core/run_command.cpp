@@ -10,6 +10,7 @@
 #include "core/atomic_file.h"
 #include "core/classify.h"
 #include "core/gate.h"
+#include "core/interrupt.h"
 #include "core/module_args.h"
 #include "core/pythons.h"
 #include "core/scheduler.h"
@@ -58,7 +59,9 @@ HostInvocation describe_invocation(const RunOptions& options, const PythonTarget
   HostInvocation inv;
   inv.executable = python.host;
   inv.timeout = std::chrono::seconds(60);
-  inv.args = {"describe", "--python-exe", python.executable, "--result-fd", std::to_string(kHostResultFd)};
+  inv.memory_limit_bytes = options.memory_limit_bytes;
+  inv.args = {"describe", "--python-exe", python.executable, "--result-fd", std::to_string(kHostResultFd),
+              "--secret-fd", std::to_string(kHostSecretFd)};
   for (const std::string& m : options.modules) {
     inv.args.push_back("--module");
     inv.args.push_back(m);
@@ -104,8 +107,12 @@ ModuleAvailability locate_modules(const RunOptions& options, const std::vector<P
   for (const PythonTarget& python : pythons) {
     const HostInvocation inv = describe_invocation(options, python);
     const HostRun run = executor.run(inv);
-    const HostTranscript transcript = decode_transcript(run.protocol);
+    const HostTranscript transcript = decode_framed_transcript(run.protocol, run.secret);
     if (!transcript.description) {
+      if (const int signal = interrupt_signal(); signal != 0) {
+        throw RunInterrupted(signal, fmt::format("interrupted by {} before any cell ran; no report written",
+                                                 signal_name(signal)));
+      }
       const HostVerdict why = classify_run(run, inv.timeout);
       throw UsageError(fmt::format("the host for Python {} ({}) failed before checking anything: {}",
                                    python.version, python.host, why.summary));
@@ -147,7 +154,9 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
     progress << fmt::format("[{}/{}] {} {} {} {}: {} ({:.0f} ms)\n", done, total, r.key.module, r.key.python,
                             r.key.config, r.key.check, to_string(r.outcome), r.duration_ms)
              << std::flush;
-  }, symbolizer);
+  }, symbolizer, [] { return interrupt_signal() != 0; });
+  report.incomplete = static_cast<int>(cells.size() - report.cells.size());
+  reap_stray_children();  // escaped processes of any host (process_executor.cpp), also untagged ones
   report.finish();
 
   out << render_terminal(report, request.color) << std::flush;
@@ -158,6 +167,15 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
     } catch (const std::runtime_error& e) {
       throw UsageError(e.what());  // checked writable before the run; it changed since
     }
+  }
+  if (const int signal = interrupt_signal(); signal != 0) {
+    progress << fmt::format("isocheck: interrupted by {}: {} of {} cells finished, {} not run{}\n",
+                            signal_name(signal), report.cells.size(), cells.size(), report.incomplete,
+                            request.json_report ? " (the report says \"incomplete\": " +
+                                                      std::to_string(report.incomplete) + ")"
+                                                : "")
+             << std::flush;
+    return 128 + signal;  // the shell's convention: 130 for SIGINT, 143 for SIGTERM
   }
   return gate_exit_code(report, request.required);
 }

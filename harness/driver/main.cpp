@@ -2,6 +2,7 @@
 // per-version hosts as child processes, and reports.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "core/catalog.h"
 #include "core/find_program.h"
 #include "core/forensics.h"
+#include "core/interrupt.h"
 #include "core/repro.h"
 #include "core/run_command.h"
 #include "core/usage_error.h"
@@ -123,6 +125,9 @@ int main(int argc, char** argv) {
   run->add_option("-j,--jobs", request.jobs, "cells run at once")->check(CLI::Range(1, 1024));
   run->add_option("--json", json, "write the JSON report here");
   run->add_option("--require", required, "configs whose `unsupported` fails the gate");
+  run->add_option("--memory-limit", request.options.memory_limit_bytes,
+                  "address space of each host (RLIMIT_AS), e.g. 4G, 512M; 0: no limit")
+      ->transform(CLI::AsSizeValue(false));
   bool keep_core = false;
   run->add_flag("--keep-core", keep_core, "let crashing hosts dump core, kept next to the report");
 
@@ -191,8 +196,15 @@ int main(int argc, char** argv) {
     request.options.program = program_for_repro();
     request.color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
     request.driver = self_path();
+    // Processes a module starts that leave their host's process group (setsid) are re-parented
+    // here rather than to init, so the run can find and kill them (process_executor.cpp).
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    start_interrupt_watch();  // no other thread exists yet
     ProcessExecutor executor;
     return run_command(std::move(request), executor, std::cout, std::cerr);
+  } catch (const RunInterrupted& e) {
+    std::cerr << "isocheck: " << e.what() << "\n";
+    return 128 + e.signal;
   } catch (const UsageError& e) {
     std::cerr << "isocheck: " << e.what() << "\n";
     return kExitUsage;
