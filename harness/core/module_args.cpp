@@ -75,7 +75,7 @@ namespace {
 std::string read_dynamic_symbols(const std::string& so_path, std::vector<std::string>& names) {
   if (elf_version(EV_CURRENT) == EV_NONE) return "libelf is out of date";
   const int fd = ::open(so_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "cannot be opened";
+  if (fd < 0) return "";  // nothing to judge by: the host's import will say what is wrong
   std::string problem;
   Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
   const off_t file_size = ::lseek(fd, 0, SEEK_END);
@@ -131,6 +131,8 @@ std::string extension_file_problem(const std::string& so_path, const std::string
   if (const std::string problem = read_dynamic_symbols(so_path, exported); !problem.empty()) {
     return so_path + " " + problem;
   }
+  std::error_code ec;
+  if (!fs::is_regular_file(so_path, ec)) return "";
   const std::string entry = "PyInit_" + module.substr(module.rfind('.') + 1);
   if (std::find(exported.begin(), exported.end(), entry) == exported.end()) {
     return fmt::format("{} exports no {}, so CPython cannot import it as {}", so_path, entry, module);

@@ -19,6 +19,7 @@ std::string normalise_module_arg(const std::string& arg);
 //    module export function"),
 //  - its name carries another version's EXT_SUFFIX tag (".cpython-313-..." under 3.12: the tag
 //    CPython's own import system matches files by; such a file is built against another ABI).
+// A file that cannot be opened gives "": the host's import says what is wrong with it.
 std::string extension_file_problem(const std::string& so_path, const std::string& module,
                                    const std::string& python_minor);
 
