@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -64,6 +65,19 @@ struct InheritFd {
   template <typename Launcher>
   bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
     if (::dup2(fd, target) == -1) return bp::error_code(errno, bp::system_category());
+    return {};
+  }
+};
+
+// Launcher initializer, after the InheritFds: every fd above the ones a host is given is closed
+// at exec. Boost 1.81's close_all compares each whitelisted fd with itself instead of the next
+// one (posix/detail/close_handles.ipp), so the driver's pipe ends between them leaked into
+// hosts -- among them both ends of the result pipe, which a module could read or write.
+// Marked close-on-exec (Linux 5.11) rather than closed: Boost's own exec-error pipe must live.
+struct CloseInheritedFds {
+  template <typename Launcher>
+  bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
+    ::close_range(kHostSecretFd + 1, ~0U, CLOSE_RANGE_CLOEXEC);
     return {};
   }
 };
@@ -340,7 +354,7 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
     proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
                  bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
                  InheritFd{kHostForensicsFd, dump_w.native_handle()}, InheritFd{kHostSecretFd, secret_fd},
-                 NewProcessGroup{}, CoreLimit{keep_core},
+                 CloseInheritedFds{}, NewProcessGroup{}, CoreLimit{keep_core},
                  HostLimits{invocation.memory_limit_bytes, run.cpu_limit_seconds},
                  Environment{environment_entries}, bp::process_start_dir{scratch});
   } catch (const std::exception& e) {
