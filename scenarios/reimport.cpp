@@ -17,6 +17,14 @@ HostVerdict run_reimport(ScenarioContext& ctx) {
   if (interp.has_exercise()) {
     ctx.progress.step("exercise the first module object");
     fresh = interp.exercise(first);
+    // Raising on the very first call into a fresh module object is the exercise's problem (or
+    // the API's), not an isolation finding: there is nothing sound to compare (spec/checks.md,
+    // "a bad exercise file is an error").
+    if (fresh->raised) {
+      return verdict(Outcome::error,
+                     fmt::format("the exercise raised {} on its first call into a freshly imported module; "
+                                 "fix the exercise file (nothing to compare)", fresh->text));
+    }
   }
   const auto first_objects = interp.walk(first);
 

@@ -5,7 +5,11 @@
 // was written with (targets/README.md) and from CPython's behaviour as documented in
 // spec/primer.md and CPython's own Lib/test/test_import; the comments say why for each row.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -14,8 +18,14 @@
 #include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <chrono>
+#include <cstdlib>
+#include <set>
+#include <thread>
 
 #include "core/executor.h"
+
+extern char** environ;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -41,6 +51,15 @@ DriverRun run_program(const std::string& program, const std::vector<std::string>
 }
 
 DriverRun run_isocheck(const std::vector<std::string>& args) { return run_program(ISOCHECK_DRIVER, args); }
+
+// A usage error: exit 2, one line on stderr starting "isocheck: " and naming the problem.
+void expect_usage_error(const std::vector<std::string>& args, const std::string& message_part) {
+  const DriverRun run = run_isocheck(args);
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  EXPECT_EQ(run.err.rfind("isocheck: ", 0), 0u) << run.err;
+  EXPECT_NE(run.err.find(message_part), std::string::npos) << "expected '" << message_part << "' in: " << run.err;
+}
 
 json read_json(const fs::path& file) {
   std::ifstream in(file);
@@ -551,63 +570,7 @@ TEST(CPythonReferenceModules, ImportOutcomesMatchCPythonsOwnTests) {
   }
 }
 
-// --- bad input: one line on stderr, exit 2, nothing written -----------------------------------
-
-void expect_usage_error(const std::vector<std::string>& args, const std::string& message_part) {
-  const DriverRun run = run_isocheck(args);
-  EXPECT_EQ(run.exit_code, 2) << run.err;
-  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
-  EXPECT_EQ(run.err.rfind("isocheck: ", 0), 0u) << run.err;
-  EXPECT_NE(run.err.find(message_part), std::string::npos) << "expected '" << message_part << "' in: " << run.err;
-}
-
-TEST(BadInput, UnknownModule) {
-  expect_usage_error({"run", "no_such_module_xyz", "--path", ISOCHECK_TARGETS_DIR}, "not found by any Python");
-}
-
-TEST(BadInput, PurePythonModuleIsNotAnExtension) {
-  expect_usage_error({"run", "textwrap"}, "pure-Python module");
-  // A package stands for the extension modules inside it; json (the stdlib package) has none.
-  expect_usage_error({"run", "json"}, "package json (");
-  expect_usage_error({"run", "json"}, "contains no extension module");
-}
-
-TEST(BadInput, FileThatIsNotASharedObject) {
-  expect_usage_error({"run", std::string("x=") + ISOCHECK_EXERCISE}, "not a shared object");
-}
-
-TEST(BadInput, MissingPythonVersion) {
-  expect_usage_error({"run", "good_isolated", "--python", "3.99"}, "no isocheck host for that version");
-}
-
-TEST(BadInput, ExerciseFileWithoutExercise) {
-  const fs::path file = scratch_dir() / "no_exercise.py";
-  std::ofstream(file) << "def something_else(module):\n    return 1\n";
-  expect_usage_error({"run", "good_isolated", "--path", ISOCHECK_TARGETS_DIR, "--exercise", file.string()},
-                     "defines no exercise(module) function");
-}
-
-TEST(BadInput, ExerciseFileWithSyntaxError) {
-  const fs::path file = scratch_dir() / "broken_exercise.py";
-  std::ofstream(file) << "def exercise(module):\n    return (\n";
-  expect_usage_error({"run", "good_isolated", "--path", ISOCHECK_TARGETS_DIR, "--exercise", file.string()},
-                     "SyntaxError");
-}
-
-TEST(BadInput, BadOptionValues) {
-  expect_usage_error({"run", "good_isolated", "--cycles", "-1"}, "--cycles");
-  expect_usage_error({"run", "good_isolated", "--jobs", "0"}, "--jobs");
-  expect_usage_error({"run", "good_isolated", "--timeout", "abc"}, "--timeout");
-  expect_usage_error({"run", "good_isolated", "--check", "nope"}, "unknown check 'nope'");
-  expect_usage_error({"run", "good_isolated", "--config", "nope"}, "unknown config 'nope'");
-}
-
-TEST(BadInput, ReportInAMissingDirectoryFailsBeforeRunningAndWritesNothing) {
-  const fs::path report = scratch_dir() / "missing-dir" / "r.json";
-  expect_usage_error({"run", "good_isolated", "--path", ISOCHECK_TARGETS_DIR, "--json", report.string()},
-                     "does not exist");
-  EXPECT_FALSE(fs::exists(report.parent_path()));
-}
+// --- bad input: see BadInputCorpus at the end of this file -----------------------------------
 
 TEST(BadInput, EveryReportOptionChecksItsDirectoryBeforeRunning) {
   for (const char* option : {"--junit", "--markdown", "--html", "--badge", "--badge-json"}) {
@@ -1144,3 +1107,328 @@ TEST(BadInput, SurveyTakesNoModule) {
 }
 
 }  // namespace
+// --- issue #7: faults, bad input, interruption -----------------------------------------------
+
+
+// Processes of a run that must not outlive it: the fault fixtures' children (named
+// "isofault-...") and any host of this build.
+std::vector<std::string> surviving_processes() {
+  const fs::path bin = fs::path(ISOCHECK_DRIVER).parent_path();
+  std::vector<std::string> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream comm_file(entry.path() / "comm");
+    std::string comm;
+    std::getline(comm_file, comm);
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink(entry.path() / "exe", ec);
+    std::ifstream stat_file(entry.path() / "stat");
+    std::string stat;
+    std::getline(stat_file, stat);
+    const bool zombie = stat.size() > stat.rfind(')') + 2 && stat[stat.rfind(')') + 2] == 'Z';
+    const bool ours = comm.rfind("isofault-", 0) == 0 ||
+                      (!ec && exe.parent_path() == bin && exe.filename().string().rfind("isocheck-host-", 0) == 0);
+    if (ours && !zombie) found.push_back(pid + " " + comm);
+  }
+  return found;
+}
+
+struct FaultExpectation {
+  std::string module;
+  std::string outcome_312;  // on 3.12
+  std::string outcome;      // on 3.13 and later
+  std::string summary_part;
+};
+
+// What each fault must come to (targets/faults/README.md). Measured and reasoned per row there.
+const std::vector<FaultExpectation> kFaultCorpus = {
+    {"fault_segfault", "crash", "crash", "SIGSEGV during \"import: import fault_segfault\""},
+    {"fault_abort", "crash", "crash", "SIGABRT"},
+    {"fault_fatal_error", "crash", "crash", "Py_FatalError: fatal_exec: fault_fatal_error: deliberate fatal error"},
+    {"fault_exit_zero", "crash", "crash", "exited with status 0 without a verdict"},
+    {"fault_exit_three", "crash", "crash", "exited with status 3 without a verdict"},
+    {"fault_gil_spin", "timeout", "timeout", "killed during \"import: import fault_gil_spin\""},
+    {"fault_mutex_deadlock", "timeout", "timeout", "killed during \"import: import fault_mutex_deadlock\""},
+    {"fault_stack_overflow", "crash", "crash", "SIGSEGV"},
+    {"fault_huge_alloc", "fail", "fail", "MemoryError: fault_huge_alloc: block"},
+    {"fault_flood_output", "pass", "pass", "imports in the"},
+    // 2: the bare line and the framed one, once each -- the result pipe is reachable through
+    // one fd of the host only (no leaked duplicates of it, process_executor.cpp).
+    {"fault_forge_verdict", "error", "error", "the result channel carried 2 record(s) the host did not write"},
+    {"fault_close_fds", "crash", "crash", "exited with status 0 without a verdict"},
+    {"fault_fork_orphan", "fail", "fail", "left 2 process(es) running after the host exited"},
+    {"fault_endless_threads", "timeout", "timeout", "no result after 2 s"},
+    {"fault_raise_in_teardown", "pass", "pass", "imports in the"},
+    {"fault_litter_cwd", "pass", "pass", "imports in the"},
+    {"fault_version_crash", "pass", "crash", ""},
+};
+
+TEST(FaultCorpus, EveryFaultIsClassifiedNoCellIsLostAndNothingOfTheRunSurvives) {
+  const fs::path report_file = scratch_dir() / "faults.json";
+  // The hosts' scratch directories go here: it must be empty again after the run.
+  const fs::path tmp = scratch_dir() / "tmp";
+  fs::create_directories(tmp);
+  const char* saved_tmpdir = std::getenv("TMPDIR");
+  const std::string saved = saved_tmpdir ? saved_tmpdir : "";
+  ::setenv("TMPDIR", tmp.c_str(), 1);
+  std::vector<std::string> args = {"run", "good_isolated"};
+  for (const FaultExpectation& f : kFaultCorpus) args.push_back(f.module);
+  for (const char* a : {"--path", ISOCHECK_TARGETS_DIR, "--check", "import", "--timeout", "2", "-j", "2", "--json"}) {
+    args.push_back(a);
+  }
+  args.push_back(report_file.string());
+  const auto started = std::chrono::steady_clock::now();
+  const DriverRun run = run_isocheck(args);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (saved_tmpdir) {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
+  std::cout << "[ measured ] fault corpus: " << seconds << " s\n";
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const json report = read_json(report_file);
+
+  // Every planned cell is there: 3 import cells per module and Python.
+  const auto pythons = built_pythons();
+  EXPECT_EQ(report["cells"].size(), (kFaultCorpus.size() + 1) * pythons.size() * 3);
+  EXPECT_FALSE(report.contains("incomplete"));
+  for (const BuiltPython& py : pythons) {
+    for (const char* config : {"main", "legacy", "isolated"}) {
+      SCOPED_TRACE(py.version + " " + config);
+      EXPECT_EQ(cell(report, "good_isolated", py.version, "import", config)["outcome"], "pass");
+      for (const FaultExpectation& f : kFaultCorpus) {
+        const json& c = cell(report, f.module, py.version, "import", config);
+        const std::string& expected = py.minor == "3.12" ? f.outcome_312 : f.outcome;
+        EXPECT_EQ(c["outcome"], expected) << f.module << ": " << c["summary"];
+        if (expected != "pass" || f.outcome_312 == f.outcome) {
+          EXPECT_TRUE(contains(c["summary"], f.summary_part)) << f.module << ": " << c["summary"];
+        }
+      }
+      // The flood is drained to the end, and only its tail kept.
+      const json& flood = cell(report, "fault_flood_output", py.version, "import", config);
+      const std::string out_tail = flood["details"].value("stdout_tail", "");
+      EXPECT_LE(out_tail.size(), 16u * 1024);
+      EXPECT_TRUE(out_tail.ends_with("fault_flood_output: end of stdout\n"));
+      EXPECT_TRUE(flood["details"].value("stderr_tail", "").ends_with("fault_flood_output: end of stderr\n"));
+      // The forged records are evidence; what the host really said is kept apart.
+      const json& forged = cell(report, "fault_forge_verdict", py.version, "import", config);
+      EXPECT_TRUE(any_contains(forged["details"]["protocol_errors"], "\"summary\":\"forged\""));
+      EXPECT_EQ(forged["details"]["claimed_verdict"]["outcome"], "fail");
+      // Both escapees, the one in the group and the one that left it, are named.
+      const json& orphan = cell(report, "fault_fork_orphan", py.version, "import", config);
+      EXPECT_TRUE(any_contains(orphan["details"]["stray_processes"], "(isofault-child)"));
+      EXPECT_TRUE(any_contains(orphan["details"]["stray_processes"], "(isofault-orphan), left the process group"));
+      EXPECT_TRUE(contains(cell(report, "fault_huge_alloc", py.version, "import", config)["summary"],
+                           "memory limit reached"));
+    }
+    // The version-dependent fault shows as what it is on each.
+    const json& vc = cell(report, "fault_version_crash", py.version, "import", "isolated");
+    if (py.minor != "3.12") {
+      EXPECT_EQ(vc["details"]["signal"], "SIGSEGV");
+    }
+  }
+  EXPECT_EQ(surviving_processes(), std::vector<std::string>{});
+  // No scratch directory, no litter left.
+  EXPECT_TRUE(fs::is_empty(tmp)) << fs::directory_iterator(tmp)->path();
+  EXPECT_FALSE(fs::exists(fs::current_path() / "isofault-litter.txt"));
+}
+
+// One row of the bad-input corpus: either a usage error (exit 2, one line naming the problem,
+// no report file), or a run whose cells of `module` are all `outcome` with `message` in their
+// summary (exit 1, a complete report).
+struct BadInput {
+  std::string name;
+  std::vector<std::string> args;  // after "run"; --json is added
+  int exit_code;
+  std::string message;
+  std::string module = "";   // for exit 1: whose cells to look at
+  std::string outcome = "";  // for exit 1
+};
+
+fs::path write_file(const fs::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(BadInputCorpus, EachIsOneClearLineOrAnErrorCellAndNoReportIsLeftHalfWritten) {
+  const fs::path files = scratch_dir() / "bad-input";
+  fs::create_directories(files);
+  const std::string targets = ISOCHECK_TARGETS_DIR;
+  const std::string no_exercise = write_file(files / "no_exercise.py", "def something_else(module):\n    return 1\n");
+  const std::string syntax_error = write_file(files / "syntax.py", "def exercise(module):\n    return (\n");
+  const std::string raises = write_file(files / "raises.py", "def exercise(module):\n    raise ValueError('boom')\n");
+  const std::string unrepr =
+      write_file(files / "unrepr.py",
+                 "class R:\n    def __repr__(self):\n        raise TypeError('no repr')\n"
+                 "def exercise(module):\n    return R()\n");
+  const std::string malformed_baseline = write_file(files / "baseline.json", "{\"schema\": \"isocheck-baseline/1\", ");
+  const std::string forever = write_file(files / "forever.py", "def exercise(module):\n    while True:\n        pass\n");
+  // A real extension cut after its ELF header: dlopen would say "cannot read file data".
+  const BuiltPython py = built_pythons().front();
+  fs::path good_so;
+  for (const auto& e : fs::directory_iterator(targets)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("good_isolated.", 0) == 0 && name.find("cpython-" + std::string(py.minor).erase(1, 1)) != std::string::npos) {
+      good_so = e.path();
+    }
+  }
+  ASSERT_FALSE(good_so.empty());
+  std::string head(600, '\0');
+  std::ifstream(good_so, std::ios::binary).read(head.data(), static_cast<std::streamsize>(head.size()));
+  const fs::path truncated = files / "truncated.so";
+  std::ofstream(truncated, std::ios::binary) << head;
+  // The same module built for another version, by its tag.
+  fs::path other_so;
+  for (const auto& e : fs::directory_iterator(targets)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("good_isolated.cpython-", 0) == 0 && e.path() != good_so) other_so = e.path();
+  }
+
+  std::vector<BadInput> corpus = {
+      {"unknown module", {"no_such_module_xyz", "--path", targets}, 2, "not found by any Python"},
+      {"pure-Python module", {"textwrap"}, 2, "pure-Python module"},
+      // A package stands for the extension modules inside it; json (the stdlib package) has none.
+      {"package with no extension module", {"json"}, 2, "package json ("},
+      {"malformed --baseline", {"good_isolated", "--path", targets, "--baseline", malformed_baseline}, 2,
+       "baseline"},
+      {"file that is no ELF", {std::string("x=") + ISOCHECK_EXERCISE}, 2, "not a shared object (no ELF header)"},
+      {"missing --path", {"good_isolated", "--path", (files / "nowhere").string()}, 2, "not a directory"},
+      {"Python without a host", {"good_isolated", "--python", "3.99"}, 2, "no isocheck host for that version"},
+      {"Python older than 3.12", {"good_isolated", "--python", "3.11"}, 2, "isocheck needs CPython 3.12 or later"},
+      {"exercise without exercise()", {"good_isolated", "--path", targets, "--exercise", no_exercise}, 2,
+       "defines no exercise(module) function"},
+      {"exercise with a syntax error", {"good_isolated", "--path", targets, "--exercise", syntax_error}, 2, "SyntaxError"},
+      {"--cycles -1", {"good_isolated", "--cycles", "-1"}, 2, "--cycles"},
+      {"--jobs 0", {"good_isolated", "--jobs", "0"}, 2, "--jobs"},
+      {"--timeout abc", {"good_isolated", "--timeout", "abc"}, 2, "--timeout"},
+      {"--memory-limit lots", {"good_isolated", "--memory-limit", "lots"}, 2, "--memory-limit"},
+      {"unknown check", {"good_isolated", "--check", "nope"}, 2, "unknown check 'nope'"},
+      {"unknown config", {"good_isolated", "--config", "nope"}, 2, "unknown config 'nope'"},
+      {"truncated .so", {"x=" + truncated.string(), "--check", "import"}, 1, "is truncated", "x", "error"},
+      {"init function missing", {"input_no_pyinit", "--path", targets, "--check", "import"}, 1,
+       "exports no PyInit_input_no_pyinit", "input_no_pyinit", "error"},
+      // CPython's own verdict on its own terms: the module is broken, not the command.
+      {"PyInit_ returns NULL without an exception", {"input_init_returns_null", "--path", targets, "--check", "import"},
+       1, "SystemError: initialization of input_init_returns_null failed without raising an exception",
+       "input_init_returns_null", "fail"},
+      {"exercise that raises", {"good_isolated", "--path", targets, "--exercise", raises, "--check", "reimport",
+       "--config", "isolated"}, 1, "the exercise raised ValueError: boom on its first call", "good_isolated", "error"},
+      {"exercise returning an unrepr-able object", {"good_isolated", "--path", targets, "--exercise", unrepr, "--check",
+       "reimport", "--config", "isolated"}, 1, "the exercise raised TypeError: no repr", "good_isolated", "error"},
+      {"exercise that never returns", {"good_isolated", "--path", targets, "--exercise", forever, "--check", "reimport",
+       "--config", "isolated", "--timeout", "2"}, 1, "no result after 2 s, killed during \"exercise", "good_isolated",
+       "timeout"},
+  };
+  if (!other_so.empty()) {
+    corpus.push_back({".so of another Python version", {"x=" + other_so.string(), "--python", py.minor, "--check",
+                      "import"}, 1, "is built for another CPython (tag cpython-", "x", "error"});
+  }
+  if (::geteuid() != 0) {  // root reads and writes through permissions
+    const fs::path locked = files / "locked";
+    fs::create_directories(locked);
+    fs::permissions(locked, fs::perms::none);
+    corpus.push_back({"unreadable --path", {"good_isolated", "--path", locked.string()}, 2, "not readable"});
+  }
+
+  for (const BadInput& row : corpus) {
+    SCOPED_TRACE(row.name);
+    const fs::path report_dir = files / ("report-" + std::to_string(&row - corpus.data()));
+    fs::create_directories(report_dir);
+    const fs::path report = report_dir / "r.json";
+    std::vector<std::string> args = {"run"};
+    args.insert(args.end(), row.args.begin(), row.args.end());
+    args.push_back("--json");
+    args.push_back(report.string());
+    const DriverRun run = run_isocheck(args);
+    EXPECT_EQ(run.exit_code, row.exit_code) << run.err;
+    std::vector<std::string> left;
+    for (const auto& e : fs::directory_iterator(report_dir)) left.push_back(e.path().filename().string());
+    if (row.exit_code == 2) {
+      EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+      EXPECT_EQ(run.err.rfind("isocheck: ", 0), 0u) << run.err;
+      EXPECT_NE(run.err.find(row.message), std::string::npos) << "expected '" << row.message << "' in: " << run.err;
+      EXPECT_EQ(left, std::vector<std::string>{}) << "nothing may be written on a usage error";
+      continue;
+    }
+    ASSERT_EQ(left, std::vector<std::string>{"r.json"}) << "the report and nothing else";
+    const json r = read_json(report);
+    size_t seen = 0;
+    for (const json& c : r["cells"]) {
+      const std::string module = c["module"];  // NAME=FILE stays whole in the report
+      if ((module != row.module && module.rfind(row.module + "=", 0) != 0) || c["check"] == "lint") continue;
+      ++seen;
+      EXPECT_EQ(c["outcome"], row.outcome) << c["python"] << " " << c["config"] << ": " << c["summary"];
+      EXPECT_TRUE(contains(c["summary"], row.message)) << c["summary"];
+    }
+    EXPECT_GT(seen, 0u);
+  }
+  // Read-only destinations, even for root: /proc takes no new files.
+  expect_usage_error({"run", "good_isolated", "--path", targets, "--json", "/proc/isocheck-r.json"}, "not writable");
+  const fs::path missing = files / "missing-dir" / "r.json";
+  expect_usage_error({"run", "good_isolated", "--path", targets, "--json", missing.string()}, "does not exist");
+  EXPECT_FALSE(fs::exists(missing.parent_path()));
+}
+
+// SIGINT / SIGTERM mid-run: the running host is stopped, the report holds the finished cells and
+// "incomplete", the exit status says which signal, and no host survives.
+class Interruption : public ::testing::TestWithParam<int> {};
+
+TEST_P(Interruption, StopsHostsWritesACompleteReportAndSaysSo) {
+  const int sig = GetParam();
+  const fs::path report_file = scratch_dir() / ("interrupted-" + std::to_string(sig) + ".json");
+  // good_isolated's cells come first (plan order, -j 1), then a host that spins forever.
+  std::vector<std::string> args = {ISOCHECK_DRIVER, "run", "good_isolated", "fault_gil_spin", "--path",
+                                   ISOCHECK_TARGETS_DIR, "--check", "import", "--timeout", "600", "-j", "1",
+                                   "--json", report_file.string()};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int err_pipe[2];
+  ASSERT_EQ(::pipe(err_pipe), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+  pid_t driver = 0;
+  ASSERT_EQ(::posix_spawn(&driver, ISOCHECK_DRIVER, &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(err_pipe[1]);
+
+  const size_t cells_per_module = built_pythons().size() * 3;
+  // The driver's progress line for the last good_isolated cell: "[6/12] ...".
+  const std::string last_good = "[" + std::to_string(cells_per_module) + "/" + std::to_string(2 * cells_per_module) + "]";
+  std::string err;
+  char buf[4096];
+  bool sent = false;
+  for (ssize_t n; (n = ::read(err_pipe[0], buf, sizeof buf)) > 0;) {
+    err.append(buf, static_cast<size_t>(n));
+    if (!sent && err.find(last_good) != std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the spinning host is up
+      ::kill(driver, sig);
+      sent = true;
+    }
+  }
+  ::close(err_pipe[0]);
+  int status = 0;
+  ::waitpid(driver, &status, 0);
+  ASSERT_TRUE(sent) << err;
+  ASSERT_TRUE(WIFEXITED(status)) << "the driver died of signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 128 + sig);
+  EXPECT_NE(err.find(std::string("isocheck: interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM")),
+            std::string::npos) << err;
+
+  const json report = read_json(report_file);  // complete, valid JSON
+  EXPECT_EQ(report["cells"].size(), cells_per_module);
+  for (const json& c : report["cells"]) {
+    EXPECT_EQ(c["module"], "good_isolated");
+    EXPECT_EQ(c["outcome"], "pass");
+  }
+  EXPECT_EQ(report["incomplete"], cells_per_module);
+  EXPECT_EQ(surviving_processes(), std::vector<std::string>{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, Interruption, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& info) { return info.param == SIGINT ? "SIGINT" : "SIGTERM"; });

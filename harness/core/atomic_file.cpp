@@ -58,9 +58,16 @@ void check_writable_destination(const fs::path& path, std::string_view option) {
   if (fs::is_directory(path, ec)) {
     throw UsageError(fmt::format("{} {}: is a directory", option, path.string()));
   }
-  if (::access(dir.c_str(), W_OK) != 0) {
-    throw UsageError(fmt::format("{} {}: directory {} is not writable", option, path.string(), dir.string()));
+  // Really create (and remove) a file there: access(2) says yes to root on a read-only mount
+  // or in /proc, where the write after the run would then fail.
+  std::string probe = (dir / ".isocheck-probe-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) {
+    throw UsageError(fmt::format("{} {}: directory {} is not writable ({})", option, path.string(), dir.string(),
+                                 std::strerror(errno)));
   }
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 }  // namespace isocheck

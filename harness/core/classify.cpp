@@ -3,6 +3,7 @@
 #include "core/forensics.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <string.h>
 
 #include <algorithm>
@@ -36,6 +37,41 @@ void attach_evidence(HostVerdict& v, const HostRun& run, const HostTranscript& t
   if (!t.malformed.empty()) v.details["protocol_errors"] = t.malformed;
 }
 
+// A verdict is only taken from a channel that carried nothing but the host's own records: a
+// module that wrote onto the result fd (forging a verdict, or garbage) makes the cell `error`,
+// whatever the verdict claims; the rejected records are kept in details.protocol_errors.
+void distrust_tampered_channel(HostVerdict& v, const HostTranscript& t) {
+  if (t.malformed.empty() || v.outcome == Outcome::crash || v.outcome == Outcome::timeout) return;
+  nlohmann::ordered_json claimed{{"outcome", std::string(to_string(v.outcome))}, {"summary", v.summary}};
+  v.outcome = Outcome::error;
+  v.summary = fmt::format(
+      "the result channel carried {} record(s) the host did not write (forged or corrupted by the module "
+      "under test), so its verdict is not trusted; first: {}",
+      t.malformed.size(), t.malformed.front());
+  v.details["claimed_verdict"] = std::move(claimed);
+}
+
+// MemoryError under isocheck's RLIMIT_AS is the limit, not the machine: say which.
+void explain_memory_error(HostVerdict& v, const HostRun& run) {
+  if (run.memory_limit_bytes == 0 || v.summary.find("MemoryError") == std::string::npos) return;
+  v.summary += fmt::format(" (memory limit reached: hosts may map {} MiB, see --memory-limit)",
+                           run.memory_limit_bytes >> 20);
+  v.details["memory_limit_bytes"] = run.memory_limit_bytes;
+}
+
+// Processes a host left running are a finding of their own: an extension must not leave
+// work behind in its embedder's process tree.
+void report_stray_processes(HostVerdict& v, const HostRun& run) {
+  if (run.stray_processes.empty()) return;
+  v.details["stray_processes"] = run.stray_processes;
+  if (v.outcome == Outcome::pass || v.outcome == Outcome::warn || v.outcome == Outcome::skip ||
+      v.outcome == Outcome::unsupported) {
+    v.outcome = Outcome::fail;
+    v.summary = fmt::format("left {} process(es) running after the host exited (killed by isocheck): {}",
+                            run.stray_processes.size(), fmt::join(run.stray_processes, ", "));
+  }
+}
+
 std::string where(const HostTranscript& t) {
   return t.progress.empty() ? "before the host reported any progress"
                             : "during \"" + t.progress.back() + "\"";
@@ -50,10 +86,18 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout, 
     v.summary = "could not start the host: " + run.start_error;
     return v;
   }
-  const HostTranscript t = decode_transcript(run.protocol);
+  const HostTranscript t = decode_framed_transcript(run.protocol, run.secret);
   if (run.timed_out) {
     v.outcome = Outcome::timeout;
     v.summary = fmt::format("no result after {:.0f} s, killed {}", timeout.count() / 1000.0, where(t));
+  } else if (run.interrupted) {
+    v.outcome = Outcome::error;
+    v.summary = fmt::format("isocheck was interrupted and stopped the host {}", where(t));
+  } else if (run.signaled && run.signal == SIGXCPU) {
+    // RLIMIT_CPU (process_executor.cpp): the CPU-time side of the timeout.
+    v.outcome = Outcome::timeout;
+    v.summary = fmt::format("used up its CPU time limit of {} s {}", run.cpu_limit_seconds, where(t));
+    v.details["signal"] = signal_name(run.signal);
   } else if (run.signaled) {
     v.outcome = Outcome::crash;
     // Py_FatalError ends in abort(): name the fatal error, it says more than SIGABRT.
@@ -76,7 +120,10 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout, 
     v.details["exit_code"] = run.exit_code;
   } else {
     v = *t.verdict;
+    explain_memory_error(v, run);
   }
+  distrust_tampered_channel(v, t);
+  report_stray_processes(v, run);
   if (!t.hints.empty() && (v.outcome == Outcome::crash || v.outcome == Outcome::timeout)) {
     v.details["hints"] = t.hints;
   }

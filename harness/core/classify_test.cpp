@@ -19,10 +19,14 @@ HostVerdict make_verdict(Outcome outcome, std::string summary) {
   return v;
 }
 
-HostRun started_run(std::string protocol = "") {
+constexpr const char* kSecret = "0123456789abcdef0123456789abcdef";
+
+// What a real host sends: `messages` framed with the run's secret.
+HostRun started_run(std::string messages = "") {
   HostRun run;
   run.started = true;
-  run.protocol = std::move(protocol);
+  run.secret = kSecret;
+  run.protocol = frame_records(kSecret, messages);
   return run;
 }
 
@@ -314,6 +318,78 @@ TEST(MergeVariants, EveryVariantIsKeptUnderDetailsVariants) {
   EXPECT_EQ(all["finalize"]["outcome"], "warn");
   // The worst variant lends its evidence to the cell.
   EXPECT_EQ(merged.details.value("signal", ""), "SIGSEGV");
+}
+
+// --- issue #7: a channel the module wrote on, limits, leftovers, interruption -----------------
+
+TEST(Classify, ForgedPassVerdictOnTheResultChannelMakesTheCellAnErrorAndIsKept) {
+  HostRun run = started_run(encode_verdict(make_verdict(Outcome::fail, "import raised RuntimeError")));
+  const std::string forged = R"({"event":"verdict","outcome":"pass","summary":"forged"})";
+  run.protocol = forged + "\n" + run.protocol;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::error);
+  EXPECT_THAT(v.summary, HasSubstr("1 record(s) the host did not write"));
+  EXPECT_EQ(v.details["claimed_verdict"]["outcome"], "fail");
+  ASSERT_EQ(v.details["protocol_errors"].size(), 1u);
+  EXPECT_THAT(v.details["protocol_errors"][0].get<std::string>(), HasSubstr(forged));
+}
+
+TEST(Classify, VerdictFramedWithAnotherSecretIsNeverAPass) {
+  HostRun run = started_run();
+  run.protocol = frame_record("ffffffffffffffffffffffffffffffff", encode_verdict(make_verdict(Outcome::pass, "ok")));
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_NE(v.outcome, Outcome::pass);
+  EXPECT_THAT(v.details["protocol_errors"][0].get<std::string>(), HasSubstr("wrong secret"));
+}
+
+TEST(Classify, TamperingDoesNotHideACrash) {
+  HostRun run = started_run(encode_progress("import"));
+  run.protocol += "garbage\n";
+  run.signaled = true;
+  run.signal = SIGSEGV;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::crash);
+  EXPECT_THAT(v.summary, HasSubstr("SIGSEGV"));
+  EXPECT_EQ(v.details["protocol_errors"].size(), 1u);
+}
+
+TEST(Classify, MemoryErrorUnderTheLimitSaysTheLimitWasReached) {
+  HostRun run = started_run(encode_verdict(make_verdict(Outcome::fail, "import raised MemoryError")));
+  run.memory_limit_bytes = 4ull << 30;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::fail);
+  EXPECT_THAT(v.summary, HasSubstr("memory limit reached"));
+  EXPECT_THAT(v.summary, HasSubstr("4096 MiB"));
+}
+
+TEST(Classify, CpuTimeLimitIsATimeout) {
+  HostRun run = started_run(encode_progress("cycle 2 of 10: exercise"));
+  run.signaled = true;
+  run.signal = SIGXCPU;
+  run.cpu_limit_seconds = 130;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::timeout);
+  EXPECT_THAT(v.summary, HasSubstr("CPU time limit of 130 s"));
+}
+
+TEST(Classify, ProcessesLeftRunningTurnAPassIntoAFailNamingThem) {
+  HostRun run = started_run(encode_verdict(make_verdict(Outcome::pass, "imports")));
+  run.stray_processes = {"pid 10 (sleeper)", "pid 12 (daemon), left the process group"};
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::fail);
+  EXPECT_THAT(v.summary, HasSubstr("left 2 process(es) running"));
+  EXPECT_THAT(v.summary, HasSubstr("pid 12 (daemon)"));
+  EXPECT_EQ(v.details["stray_processes"].size(), 2u);
+}
+
+TEST(Classify, InterruptedHostIsNeverAVerdict) {
+  HostRun run = started_run(encode_progress("import"));
+  run.interrupted = true;
+  run.signaled = true;
+  run.signal = SIGKILL;
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::error);
+  EXPECT_THAT(v.summary, HasSubstr("interrupted"));
 }
 
 }  // namespace

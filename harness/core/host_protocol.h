@@ -9,6 +9,17 @@
 //
 // The last progress step tells where a crashed host died; a run without a verdict did not
 // finish, whatever its exit status says.
+//
+// Framing (issue #7: the module under test shares the host's process and may write anywhere,
+// the result fd included). Each message travels as one record
+//
+//   ISOCHECK/1 <secret> <payload length> <crc32 of payload, 8 hex digits> <payload>\n
+//
+// where <secret> is a per-run random token the driver hands the host through a pipe the host
+// reads and closes before any module code runs (never argv or the environment, which the
+// module can read). A record with another secret, a wrong length or checksum, or any text
+// that is not a record is rejected and kept as evidence: the driver never takes a verdict
+// from a channel that carried anything its host did not write.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -42,8 +53,21 @@ struct HostTranscript {
   std::vector<std::string> malformed;  // lines that were not valid protocol messages
 };
 
-// Decodes everything the host wrote. Never throws: bad lines land in `malformed`, and a
-// second verdict (which a well-behaved host never sends) is treated as malformed too.
+// Decodes plain message lines (the payloads). Never throws: bad lines land in `malformed`, and
+// a second verdict (which a well-behaved host never sends) is treated as malformed too.
 HostTranscript decode_transcript(std::string_view bytes);
+
+// One framed record for `message` (an encode_* line, with or without its newline).
+std::string frame_record(std::string_view secret, std::string_view message);
+// Frames every line of `messages` (tests, and hosts that batch).
+std::string frame_records(std::string_view secret, std::string_view messages);
+
+// Decodes what a host wrote on its result fd: the payloads of the records that carry `secret`
+// and a valid length and checksum, as decode_transcript does; everything else lands in
+// `malformed` with the reason ("unauthenticated record: ...", "not a record: ...").
+HostTranscript decode_framed_transcript(std::string_view bytes, std::string_view secret);
+
+// A fresh random secret for one host run (32 hex digits from the OS's random source).
+std::string make_run_secret();
 
 }  // namespace isocheck

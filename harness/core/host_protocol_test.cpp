@@ -205,5 +205,70 @@ TEST(EncodeDecode, InvalidUtf8FromTheModuleStillEncodesToValidJson) {
   EXPECT_EQ(t.progress[0].rfind("bad ", 0), 0u);
 }
 
+// --- framing (issue #7) ---------------------------------------------------------------------
+
+constexpr const char* kSecret = "00112233445566778899aabbccddeeff";
+
+TEST(FramedTranscript, RecordsWithTheRunsSecretDecodeLikePlainLines) {
+  const std::string messages = encode_progress("import") + encode_verdict(make_verdict(Outcome::pass, "ok"));
+  const HostTranscript t = decode_framed_transcript(frame_records(kSecret, messages), kSecret);
+  EXPECT_EQ(t.progress, std::vector<std::string>{"import"});
+  ASSERT_TRUE(t.verdict.has_value());
+  EXPECT_EQ(t.verdict->outcome, Outcome::pass);
+  EXPECT_TRUE(t.malformed.empty());
+}
+
+TEST(FramedTranscript, RecordLayoutIsTagSecretLengthChecksumPayload) {
+  const std::string record = frame_record(kSecret, "{}\n");
+  // CRC-32 of "{}" (zlib/PNG polynomial), computed independently: python3 -c 'import zlib; print(hex(zlib.crc32(b"{}")))'
+  EXPECT_EQ(record, std::string("ISOCHECK/1 ") + kSecret + " 2 a3a6bf43 {}\n");
+}
+
+TEST(FramedTranscript, PlainVerdictLineIsRejectedNotBelieved) {
+  const std::string forged = R"({"event":"verdict","outcome":"pass","summary":"forged"})";
+  const HostTranscript t = decode_framed_transcript(forged + "\n", kSecret);
+  EXPECT_FALSE(t.verdict.has_value());
+  ASSERT_EQ(t.malformed.size(), 1u);
+  EXPECT_EQ(t.malformed[0], "not a record: " + forged);
+}
+
+TEST(FramedTranscript, WrongSecretBadLengthAndBadChecksumAreEachRejected) {
+  const std::string good = frame_record(kSecret, encode_verdict(make_verdict(Outcome::pass, "ok")));
+  std::string other_secret = frame_record("ffffffffffffffffffffffffffffffff", encode_progress("x"));
+  std::string bad_length = frame_record(kSecret, encode_progress("x"));
+  // Cut the payload short: the header's length no longer matches.
+  bad_length.erase(bad_length.size() - 3, 2);
+  std::string bad_checksum = frame_record(kSecret, encode_progress("abc"));
+  bad_checksum[bad_checksum.rfind("abc")] = 'x';  // same length, other bytes
+  const HostTranscript t = decode_framed_transcript(other_secret + bad_length + bad_checksum + good, kSecret);
+  ASSERT_EQ(t.malformed.size(), 3u);
+  EXPECT_NE(t.malformed[0].find("wrong secret"), std::string::npos) << t.malformed[0];
+  EXPECT_NE(t.malformed[1].find("where its header says"), std::string::npos) << t.malformed[1];
+  EXPECT_NE(t.malformed[2].find("wrong checksum"), std::string::npos) << t.malformed[2];
+  EXPECT_TRUE(t.progress.empty());
+  ASSERT_TRUE(t.verdict.has_value());  // the host's own record still decodes; classify_run distrusts it
+}
+
+TEST(FramedTranscript, GarbageGluedToTheFrontOfARecordSpoilsThatRecord) {
+  const std::string record = frame_record(kSecret, encode_verdict(make_verdict(Outcome::pass, "ok")));
+  const HostTranscript t = decode_framed_transcript("junk" + record, kSecret);
+  EXPECT_FALSE(t.verdict.has_value());
+  EXPECT_EQ(t.malformed.size(), 1u);
+}
+
+TEST(FramedTranscript, EvidenceOfAFloodIsBounded) {
+  const std::string huge(100000, 'x');
+  const HostTranscript t = decode_framed_transcript(huge + "\n", kSecret);
+  ASSERT_EQ(t.malformed.size(), 1u);
+  EXPECT_LT(t.malformed[0].size(), 300u);
+}
+
+TEST(RunSecret, IsThirtyTwoHexDigitsAndFreshEachTime) {
+  const std::string a = make_run_secret(), b = make_run_secret();
+  EXPECT_EQ(a.size(), 32u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(a, b);
+}
+
 }  // namespace
 }  // namespace isocheck

@@ -1,12 +1,18 @@
 #include "core/module_args.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
+#include <algorithm>
 
 #include "core/usage_error.h"
 
@@ -61,6 +67,77 @@ std::string normalise_module_arg(const std::string& arg) {
   const fs::path file = fs::absolute(arg.substr(eq + 1));
   require_shared_object(arg, file);
   return name + "=" + file.lexically_normal().string();
+}
+
+namespace {
+
+// Reads the dynamic symbol table; "" and the exported names, or the reason it cannot.
+std::string read_dynamic_symbols(const std::string& so_path, std::vector<std::string>& names) {
+  if (elf_version(EV_CURRENT) == EV_NONE) return "libelf is out of date";
+  const int fd = ::open(so_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";  // nothing to judge by: the host's import will say what is wrong
+  std::string problem;
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  const off_t file_size = ::lseek(fd, 0, SEEK_END);
+  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
+    problem = "is not an ELF file";
+  } else if (GElf_Ehdr ehdr; gelf_getehdr(elf, &ehdr) == nullptr ||
+             ehdr.e_shoff + static_cast<uint64_t>(ehdr.e_shnum) * ehdr.e_shentsize > static_cast<uint64_t>(file_size)) {
+    problem = fmt::format("is truncated: its section headers lie past its end ({} bytes)", file_size);
+  } else {
+    bool has_dynsym = false;
+    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr && problem.empty(); scn = elf_nextscn(elf, scn)) {
+      GElf_Shdr header;
+      if (gelf_getshdr(scn, &header) == nullptr) {
+        problem = fmt::format("is truncated or corrupt ({})", elf_errmsg(-1));
+      } else if (header.sh_type != SHT_NOBITS && header.sh_offset + header.sh_size > static_cast<uint64_t>(file_size)) {
+        problem = fmt::format("is truncated: its sections need {} bytes, the file has {}",
+                              header.sh_offset + header.sh_size, file_size);
+      } else if (header.sh_type == SHT_DYNSYM) {
+        has_dynsym = true;
+        Elf_Data* data = elf_getdata(scn, nullptr);
+        const size_t count = header.sh_entsize == 0 ? 0 : header.sh_size / header.sh_entsize;
+        for (size_t i = 0; data != nullptr && i < count; ++i) {
+          GElf_Sym sym;
+          if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr || sym.st_shndx == SHN_UNDEF) continue;
+          if (const char* name = elf_strptr(elf, header.sh_link, sym.st_name)) names.emplace_back(name);
+        }
+      }
+    }
+    if (problem.empty() && !has_dynsym) problem = "has no dynamic symbol table (is it truncated?)";
+  }
+  if (elf != nullptr) elf_end(elf);
+  ::close(fd);
+  return problem;
+}
+
+}  // namespace
+
+std::string extension_file_problem(const std::string& so_path, const std::string& module,
+                                   const std::string& python_minor) {
+  const std::string file = fs::path(so_path).filename().string();
+  const size_t tag = file.find(".cpython-");
+  if (tag != std::string::npos) {
+    const std::string wanted = ".cpython-" + python_minor.substr(0, python_minor.find('.')) +
+                               python_minor.substr(python_minor.find('.') + 1) + "-";
+    if (file.compare(tag, wanted.size(), wanted) != 0) {
+      const size_t end = file.find('-', tag + 9);
+      return fmt::format("{} is built for another CPython (tag {}), not {}", so_path,
+                         file.substr(tag + 1, end == std::string::npos ? std::string::npos : end - tag - 1),
+                         python_minor);
+    }
+  }
+  std::vector<std::string> exported;
+  if (const std::string problem = read_dynamic_symbols(so_path, exported); !problem.empty()) {
+    return so_path + " " + problem;
+  }
+  std::error_code ec;
+  if (!fs::is_regular_file(so_path, ec)) return "";
+  const std::string entry = "PyInit_" + module.substr(module.rfind('.') + 1);
+  if (std::find(exported.begin(), exported.end(), entry) == exported.end()) {
+    return fmt::format("{} exports no {}, so CPython cannot import it as {}", so_path, entry, module);
+  }
+  return "";
 }
 
 }  // namespace isocheck

@@ -181,5 +181,38 @@ TEST(NormaliseModuleArg, RelativeFileIsMadeAbsoluteAndNormal) {
   EXPECT_EQ(result, "fast=" + (fs::canonical(dir.path()) / "lib" / "libfast.so").string());
 }
 
+// --- extension_file_problem: what the file shows before any host tries it --------------------
+
+TEST(ExtensionFileProblem, AnotherVersionsTagIsNamedWithoutReadingTheFile) {
+  const std::string problem =
+      extension_file_problem("/nowhere/mod.cpython-313-x86_64-linux-gnu.so", "mod", "3.12");
+  EXPECT_THAT(problem, HasSubstr("another CPython (tag cpython-313), not 3.12"));
+}
+
+TEST(ExtensionFileProblem, SharedObjectWithoutThePyInitFunctionCannotBeThatModule) {
+  const fs::path so = real_shared_object();
+  ASSERT_FALSE(so.empty());
+  EXPECT_THAT(extension_file_problem(so.string(), "pkg.fastmath", "3.12"),
+              HasSubstr("exports no PyInit_fastmath, so CPython cannot import it as pkg.fastmath"));
+}
+
+TEST(ExtensionFileProblem, TruncatedSharedObjectIsCalledTruncated) {
+  const fs::path so = real_shared_object();
+  ASSERT_FALSE(so.empty());
+  TempDir dir;
+  const fs::path cut = dir.path() / "cut.so";
+  {
+    std::ifstream in(so, std::ios::binary);
+    std::string head(4096, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    std::ofstream(cut, std::ios::binary) << head;
+  }
+  EXPECT_THAT(extension_file_problem(cut.string(), "cut", "3.12"), HasSubstr("is truncated"));
+}
+
+TEST(ExtensionFileProblem, FileThatCannotBeOpenedIsLeftToTheHost) {
+  EXPECT_EQ(extension_file_problem("/nowhere/mod.cpython-312-x86_64-linux-gnu.so", "mod", "3.12"), "");
+}
+
 }  // namespace
 }  // namespace isocheck

@@ -1,5 +1,7 @@
 #include "core/plan.h"
 
+#include "core/module_args.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -58,10 +60,11 @@ HostInvocation cell_invocation(const RunOptions& options, const PythonTarget& py
   inv.executable = python.host;
   inv.timeout = options.timeout;
   inv.core_dir = options.core_dir;
+  inv.memory_limit_bytes = options.memory_limit_bytes;
   inv.args = {"cell",    "--python-exe", python.executable, "--module", module,
               "--check", check,          "--config",        std::string(to_string(config)),
               "--cycles", std::to_string(options.cycles),  "--result-fd", std::to_string(kHostResultFd),
-              "--forensics-fd", std::to_string(kHostForensicsFd)};
+              "--forensics-fd", std::to_string(kHostForensicsFd), "--secret-fd", std::to_string(kHostSecretFd)};
   if (!variant.empty()) {
     inv.args.push_back("--variant");
     inv.args.emplace_back(variant);
@@ -77,6 +80,9 @@ HostInvocation cell_invocation(const RunOptions& options, const PythonTarget& py
   return inv;
 }
 
+// "pkg.mod" of "pkg.mod" or "pkg.mod=FILE.so".
+std::string module_name(const std::string& module) { return module.substr(0, module.find('=')); }
+
 // Why cells of `module` cannot run under this Python, or nullopt when they can.
 std::optional<HostVerdict> unavailable(const ModuleAvailability& availability, const std::string& module,
                                        const PythonTarget& python) {
@@ -91,6 +97,10 @@ std::optional<HostVerdict> unavailable(const ModuleAvailability& availability, c
                             module, python.version, it->second.origin);
   } else if (it->second.kind == "builtin") {
     v.summary = fmt::format("{} is built into CPython {}, not an extension module", module, python.version);
+  } else if (const std::string problem =
+                 it->second.origin.empty() ? "" : extension_file_problem(it->second.origin, module_name(module), python.minor);
+             !problem.empty()) {
+    v.summary = problem;  // the host would only fail the import with a vaguer ImportError
   } else {
     return std::nullopt;
   }

@@ -29,6 +29,7 @@ struct RunOptions {
   // Plan a module only under the Pythons the availability lists (the survey: each Python's own
   // lib-dynload); otherwise an unlisted or missing module is an `error` cell there.
   bool only_listed = false;
+  unsigned long long memory_limit_bytes = kDefaultHostMemoryLimit;  // --memory-limit (RLIMIT_AS)
 };
 
 // Where a module was found under one Python (from the host's `describe`).

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -17,12 +18,22 @@
 #include <boost/process/v2/process.hpp>
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
+#include <atomic>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
 
 #include "core/executor.h"
 #include "core/find_program.h"
+#include "core/host_protocol.h"
+#include "core/interrupt.h"
+
+extern char** environ;
 
 namespace isocheck {
 
@@ -58,6 +69,19 @@ struct InheritFd {
   }
 };
 
+// Launcher initializer, after the InheritFds: every fd above the ones a host is given is closed
+// at exec. Boost 1.81's close_all compares each whitelisted fd with itself instead of the next
+// one (posix/detail/close_handles.ipp), so the driver's pipe ends between them leaked into
+// hosts -- among them both ends of the result pipe, which a module could read or write.
+// Marked close-on-exec (Linux 5.11) rather than closed: Boost's own exec-error pipe must live.
+struct CloseInheritedFds {
+  template <typename Launcher>
+  bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
+    ::close_range(kHostSecretFd + 1, ~0U, CLOSE_RANGE_CLOEXEC);
+    return {};
+  }
+};
+
 // Launcher initializer: core dumps only when asked for (--keep-core), never by accident.
 struct CoreLimit {
   bool allow;
@@ -73,6 +97,139 @@ struct CoreLimit {
   }
 };
 
+// Launcher initializer: the limits a host runs under (issue #7), and the signal mask reset,
+// since the driver blocks SIGINT/SIGTERM in all its threads (core/interrupt.h) and a mask
+// survives exec.
+struct HostLimits {
+  unsigned long long memory_bytes;  // 0: leave RLIMIT_AS alone
+  long cpu_seconds;
+  template <typename Launcher>
+  bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (memory_bytes != 0) {
+      const rlimit as{memory_bytes, memory_bytes};
+      ::setrlimit(RLIMIT_AS, &as);
+    }
+    // Soft limit: SIGXCPU (a timeout); the hard one a little later: SIGKILL.
+    const rlimit cpu{static_cast<rlim_t>(cpu_seconds), static_cast<rlim_t>(cpu_seconds + 5)};
+    ::setrlimit(RLIMIT_CPU, &cpu);
+    return {};
+  }
+};
+
+// Launcher initializer: the child's environment (Boost 1.81's process_environment does not
+// compile with std::filesystem); `entries` must outlive the launch.
+struct Environment {
+  std::vector<const char*> entries;  // null-terminated
+  template <typename Launcher>
+  bp::error_code on_setup(Launcher& launcher, const bp::filesystem::path&, const char* const*) {
+    launcher.env = entries.data();
+    return {};
+  }
+};
+
+// RLIMIT_CPU for a wall-clock timeout: the wall timer normally fires first; CPU time only
+// runs ahead of it with several busy threads (concurrent, or a module's own), so allow two
+// cores' worth. It stops a host the timer cannot (the driver itself stopped or starved).
+long cpu_limit_for(std::chrono::milliseconds timeout) {
+  return static_cast<long>(timeout.count() / 1000) * 2 + 10;
+}
+
+// One /proc/PID/stat line: pid (comm) state ppid pgrp ...
+struct ProcStat {
+  pid_t pid = 0;
+  std::string comm;
+  char state = '?';
+  pid_t ppid = 0;
+  pid_t pgrp = 0;
+};
+
+std::vector<ProcStat> all_processes() {
+  std::vector<ProcStat> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;  // it exited meanwhile
+    const size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    ProcStat p;
+    p.pid = std::stoi(name);
+    p.comm = line.substr(open + 1, close - open - 1);
+    std::istringstream rest(line.substr(close + 1));
+    rest >> p.state >> p.ppid >> p.pgrp;
+    if (rest) out.push_back(std::move(p));
+  }
+  return out;
+}
+
+bool has_tag(pid_t pid, const std::string& assignment) {
+  std::ifstream in(fmt::format("/proc/{}/environ", pid), std::ios::binary);
+  std::string entry;
+  while (std::getline(in, entry, '\0')) {
+    if (entry == assignment) return true;
+  }
+  return false;
+}
+
+void reap_if_child(const ProcStat& p) {
+  if (p.ppid == ::getpid()) ::waitpid(p.pid, nullptr, 0);
+}
+
+// After the host `pgid` exited: every live process still in its group or carrying its tag
+// (it left the group with setsid). They are described, SIGKILLed and, when re-parented to
+// the driver, reaped. Zombies are only reaped: they run no code.
+std::vector<std::string> kill_leftovers(pid_t pgid, const std::string& tag_assignment) {
+  std::vector<std::string> found;
+  std::vector<ProcStat> doomed;
+  for (const ProcStat& p : all_processes()) {
+    const bool in_group = p.pgrp == pgid;
+    if (!in_group && !has_tag(p.pid, tag_assignment)) continue;
+    doomed.push_back(p);
+    if (p.state == 'Z') continue;
+    found.push_back(fmt::format("pid {} ({}){}", p.pid, p.comm, in_group ? "" : ", left the process group"));
+  }
+  ::kill(-pgid, SIGKILL);
+  for (const ProcStat& p : doomed) {
+    if (p.pgrp != pgid) ::kill(p.pid, SIGKILL);
+    reap_if_child(p);
+  }
+  return found;
+}
+
+// A fresh working directory for one host run; files a module writes land there.
+std::filesystem::path make_scratch(const std::filesystem::path& parent) {
+  std::string pattern = (parent / ".isocheck-run-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) return {};
+  return pattern;
+}
+
+// The secret travels in a pipe (never argv or the environment, which the module can read);
+// it is written whole before the host starts, so the host never blocks on it.
+int secret_pipe(const std::string& secret) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+  const bool written = ::write(fds[1], secret.data(), secret.size()) == static_cast<ssize_t>(secret.size());
+  ::close(fds[1]);
+  if (!written) {
+    ::close(fds[0]);
+    return -1;
+  }
+  // Keep it above the fds the child gets by dup2 (see the pipes below).
+  if (fds[0] <= kHostSecretFd) {
+    const int high = ::fcntl(fds[0], F_DUPFD_CLOEXEC, kHostSecretFd + 1);
+    ::close(fds[0]);
+    return high;
+  }
+  return fds[0];
+}
+
+std::atomic<unsigned> g_run_counter{0};
+
 // With core_pattern "core" (or "core.%p"...) the kernel writes into the process's working
 // directory: the host runs in a fresh directory inside core_dir, and a core found there after
 // the crash is moved next to it under a unique name.
@@ -87,7 +244,6 @@ std::string collect_core(const std::filesystem::path& scratch, const std::filesy
       if (!ec) kept = target.string();
     }
   }
-  std::filesystem::remove_all(scratch, ec);
   return kept;
 }
 
@@ -167,28 +323,55 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
     }
   }
 
-  std::filesystem::path scratch;
-  if (!invocation.core_dir.empty()) {
-    std::string pattern = (std::filesystem::path(invocation.core_dir) / ".isocheck-run-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) scratch = pattern;
+  std::error_code fs_ec;
+  const bool keep_core = !invocation.core_dir.empty();
+  const std::filesystem::path scratch =
+      make_scratch(keep_core ? std::filesystem::path(invocation.core_dir) : std::filesystem::temp_directory_path());
+  if (scratch.empty()) {
+    run.start_error = "cannot create a scratch working directory: " + std::string(std::strerror(errno));
+    return run;
   }
+  run.secret = make_run_secret();
+  const int secret_fd = secret_pipe(run.secret);
+  if (secret_fd < 0) {
+    run.start_error = "cannot hand the host its secret: " + std::string(std::strerror(errno));
+    std::filesystem::remove_all(scratch, fs_ec);
+    return run;
+  }
+  run.memory_limit_bytes = invocation.memory_limit_bytes;
+  run.cpu_limit_seconds = cpu_limit_for(invocation.timeout);
+  const std::string tag_assignment =
+      fmt::format("{}={}-{}", kHostTagVariable, ::getpid(), g_run_counter.fetch_add(1));
+  std::vector<std::string> environment{tag_assignment};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!std::string_view(*e).starts_with(std::string(kHostTagVariable) + "=")) environment.emplace_back(*e);
+  }
+  std::vector<const char*> environment_entries;
+  for (const std::string& e : environment) environment_entries.push_back(e.c_str());
+  environment_entries.push_back(nullptr);
   std::optional<bp::process> proc;
   try {
     proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
                  bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
-                 InheritFd{kHostForensicsFd, dump_w.native_handle()}, NewProcessGroup{},
-                 CoreLimit{!scratch.empty()},
-                 bp::process_start_dir{scratch.empty() ? std::filesystem::current_path() : scratch});
+                 InheritFd{kHostForensicsFd, dump_w.native_handle()}, InheritFd{kHostSecretFd, secret_fd},
+                 CloseInheritedFds{}, NewProcessGroup{}, CoreLimit{keep_core},
+                 HostLimits{invocation.memory_limit_bytes, run.cpu_limit_seconds},
+                 Environment{environment_entries}, bp::process_start_dir{scratch});
   } catch (const std::exception& e) {
+    ::close(secret_fd);
+    std::filesystem::remove_all(scratch, fs_ec);
     run.start_error = e.what();
     return run;
   }
+  ::close(secret_fd);
   run.started = true;
   out_w.close();
   err_w.close();
   res_w.close();
   dump_w.close();
   const pid_t pgid = proc->id();
+  // An interrupt that came before the group was known: this host must not run on.
+  if (!register_host_group(pgid)) ::kill(-pgid, SIGKILL);
 
   // The protocol stream is kept whole up to a generous cap; a host that floods it is broken.
   constexpr size_t kProtocolLimit = 8 * 1024 * 1024;
@@ -218,9 +401,10 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
     kill_timer.cancel();
     // Anything the host left behind (forked children, daemons) goes with it; this also
     // guarantees EOF on the pipes they might have inherited.
-    ::kill(-pgid, SIGKILL);
+    run.stray_processes = kill_leftovers(pgid, tag_assignment);
   });
   ctx.run();
+  unregister_host_group(pgid);
 
   const int status = proc->native_exit_code();
   if (WIFSIGNALED(status)) {
@@ -229,12 +413,26 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   } else if (WIFEXITED(status)) {
     run.exit_code = WEXITSTATUS(status);
   }
-  if (!scratch.empty()) run.core_file = collect_core(scratch, invocation.core_dir, pgid);
+  // Killed by the interrupt watcher, not dead of its own doing.
+  run.interrupted = interrupt_signal() != 0 && run.signaled && run.signal == SIGKILL && !run.timed_out;
+  if (keep_core) run.core_file = collect_core(scratch, invocation.core_dir, pgid);
+  std::filesystem::remove_all(scratch, fs_ec);
   trim_front(run.stdout_tail, tail_bytes_);
   trim_front(run.stderr_tail, tail_bytes_);
   run.duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_at).count();
   return run;
+}
+
+int reap_stray_children() {
+  int reaped = 0;
+  for (const ProcStat& p : all_processes()) {
+    if (p.ppid != ::getpid() || is_host_group(p.pid)) continue;
+    if (p.state != 'Z') ::kill(p.pid, SIGKILL);
+    ::waitpid(p.pid, nullptr, 0);
+    ++reaped;
+  }
+  return reaped;
 }
 
 }  // namespace isocheck

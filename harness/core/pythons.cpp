@@ -106,6 +106,11 @@ std::vector<PythonTarget> select_pythons(const std::vector<PythonTarget>& built,
     if (looks_like_version(request)) {
       auto it = std::find_if(built.begin(), built.end(),
                              [&](const PythonTarget& p) { return p.minor == request || p.version == request; });
+      if (it == built.end() && version_less(request, "3.12")) {
+        // Per-interpreter GIL and PyInterpreterConfig (PEP 684) start with 3.12.
+        throw UsageError(fmt::format("--python {}: isocheck needs CPython 3.12 or later (PEP 684 subinterpreters; "
+                                     "built: {})", request, built_list(built)));
+      }
       if (it == built.end()) {
         throw UsageError(fmt::format("--python {}: no isocheck host for that version (built: {}); "
                                      "reconfigure with -DISOCHECK_PYTHONS=/path/to/python{}",

@@ -48,12 +48,24 @@ CellSpec parse_cell_spec(const std::string& text) {
 namespace {
 
 // gdb gets the protocol and the crash dump on the terminal: fds 3 and 4 are not open there.
-std::vector<std::string> terminal_args(std::vector<std::string> args) {
-  for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == "--result-fd") args[i + 1] = "1";
-    if (args[i] == "--forensics-fd") args[i + 1] = "2";
+// No secret either: the messages go to a human as plain lines.
+std::vector<std::string> terminal_args(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const bool has_value = i + 1 < args.size();
+    if (has_value && args[i] == "--secret-fd") {
+      ++i;  // and its value
+    } else if (has_value && args[i] == "--result-fd") {
+      out.insert(out.end(), {args[i], "1"});
+      ++i;
+    } else if (has_value && args[i] == "--forensics-fd") {
+      out.insert(out.end(), {args[i], "2"});
+      ++i;
+    } else {
+      out.push_back(args[i]);
+    }
   }
-  return args;
+  return out;
 }
 
 // CPython ships gdb helpers next to its executable as python3.X-gdb.py (py-bt, py-list...).

@@ -14,6 +14,8 @@
 #include "core/baseline.h"
 #include "core/classify.h"
 #include "core/gate.h"
+#include "core/interrupt.h"
+#include "core/interrupt.h"
 #include "core/module_args.h"
 #include "core/progress.h"
 #include "core/pythons.h"
@@ -62,7 +64,9 @@ HostInvocation describe_invocation(const RunOptions& options, const PythonTarget
   HostInvocation inv;
   inv.executable = python.host;
   inv.timeout = std::chrono::seconds(60);
-  inv.args = {"describe", "--python-exe", python.executable, "--result-fd", std::to_string(kHostResultFd)};
+  inv.memory_limit_bytes = options.memory_limit_bytes;
+  inv.args = {"describe", "--python-exe", python.executable, "--result-fd", std::to_string(kHostResultFd),
+              "--secret-fd", std::to_string(kHostSecretFd)};
   for (const std::string& m : options.modules) {
     inv.args.push_back("--module");
     inv.args.push_back(m);
@@ -117,8 +121,12 @@ nlohmann::json describe_with_host(const RunOptions& options, const PythonTarget&
   HostInvocation inv = describe_invocation(options, python);
   if (survey) inv.args.push_back("--survey");
   const HostRun run = executor.run(inv);
-  const HostTranscript transcript = decode_transcript(run.protocol);
+  const HostTranscript transcript = decode_framed_transcript(run.protocol, run.secret);
   if (!transcript.description) {
+    if (const int signal = interrupt_signal(); signal != 0) {
+      throw RunInterrupted(signal, fmt::format("interrupted by {} before any cell ran; no report written",
+                                               signal_name(signal)));
+    }
     const HostVerdict why = classify_run(run, inv.timeout);
     throw UsageError(fmt::format("the host for Python {} ({}) failed before checking anything: {}", python.version,
                                  python.host, why.summary));
@@ -221,8 +229,11 @@ int execute(RunRequest& request, HostExecutor& executor, const std::vector<Pytho
       request.driver.empty() ? in_process_symbolizer() : isolated_symbolizer(executor, request.driver);
   ProgressReporter reporter(progress, request.live_progress, cells);
   report.cells = run_cells(cells, executor, request.jobs,
-                           [&](const CellResult& r, size_t, size_t) { reporter.cell_finished(r); }, symbolizer);
+                           [&](const CellResult& r, size_t, size_t) { reporter.cell_finished(r); }, symbolizer,
+                           [] { return interrupt_signal() != 0; });
   reporter.finish();
+  report.incomplete = static_cast<int>(cells.size() - report.cells.size());
+  executor.reap_strays();  // escaped processes of any host (process_executor.cpp), also untagged ones
   report.finish();
   if (baseline) apply_baseline(report, *baseline);
 
@@ -230,6 +241,15 @@ int execute(RunRequest& request, HostExecutor& executor, const std::vector<Pytho
   if (baseline) out << render_baseline_notes(report, request.required, baseline_refresh_command(request));
   out << std::flush;
   write_reports(report, request.reports, out);
+  if (const int signal = interrupt_signal(); signal != 0) {
+    progress << fmt::format("isocheck: interrupted by {}: {} of {} cells finished, {} not run{}\n",
+                            signal_name(signal), report.cells.size(), cells.size(), report.incomplete,
+                            request.reports.json ? " (the report says \"incomplete\": " +
+                                                       std::to_string(report.incomplete) + ")"
+                                                 : "")
+             << std::flush;
+    return 128 + signal;  // the shell's convention: 130 for SIGINT, 143 for SIGTERM
+  }
   return gate_exit_code(report, request.required);
 }
 

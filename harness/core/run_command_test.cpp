@@ -33,7 +33,8 @@ class FakeDescribe final : public HostExecutor {
     ordered_json d;
     d["python"] = {{"version", "?"}, {"executable", "?"}, {"debug_build", false}};
     d["modules"] = modules_by_host[inv.executable];
-    r.protocol = encode_description(d);
+    r.secret = "fake-run-secret";  // as a real host would: framed with its run's secret
+    r.protocol = frame_record(r.secret, encode_description(d));
     return r;
   }
 };

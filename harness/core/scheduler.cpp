@@ -25,7 +25,8 @@ CellResult make_result(const PlannedCell& cell, const HostVerdict& verdict, doub
 }  // namespace
 
 std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs,
-                                  const CellDone& on_done, const Symbolizer& symbolizer) {
+                                  const CellDone& on_done, const Symbolizer& symbolizer,
+                                  const std::function<bool()>& stop_requested) {
   // Flatten to individual host runs so that a many-variant cell keeps every worker busy.
   struct Job {
     size_t cell;
@@ -60,9 +61,11 @@ std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExe
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t j = next++; j < jobs_list.size(); j = next++) {
+      if (stop_requested && stop_requested()) return;
       const PlannedCell& cell = cells[jobs_list[j].cell];
       const PlannedRun& planned = cell.runs[jobs_list[j].run];
       const HostRun run = executor.run(planned.invocation);
+      if (run.interrupted) return;  // its cell stays incomplete
       HostVerdict verdict = classify_run(run, planned.invocation.timeout, symbolizer);
       std::lock_guard lock(mutex);
       verdicts[jobs_list[j].cell][jobs_list[j].run] = {planned.variant, std::move(verdict)};

@@ -1,5 +1,8 @@
 // Runs planned cells on up to `jobs` host processes at once. Every planned cell yields exactly
-// one CellResult, whatever its hosts did (no cell is ever lost; spec/checks.md).
+// one CellResult, whatever its hosts did (no cell is ever lost; spec/checks.md) -- unless the
+// run is interrupted: once `stop_requested` returns true no further host starts, and a cell
+// with a host that was interrupted or never ran has no result (the caller counts it as
+// incomplete, spec/report.md).
 #pragma once
 
 #include <functional>
@@ -16,6 +19,7 @@ namespace isocheck {
 using CellDone = std::function<void(const CellResult& result, size_t done, size_t total)>;
 
 std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs,
-                                  const CellDone& on_done, const Symbolizer& symbolizer = in_process_symbolizer());
+                                  const CellDone& on_done, const Symbolizer& symbolizer = in_process_symbolizer(),
+                                  const std::function<bool()>& stop_requested = {});
 
 }  // namespace isocheck

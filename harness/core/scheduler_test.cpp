@@ -51,6 +51,9 @@ class FakeExecutor final : public HostExecutor {
     }
     if (hold_ > 0ms) std::this_thread::sleep_for(hold_);
     HostRun result = respond_(invocation);
+    // As a real host does: every message framed with its run's secret.
+    result.secret = "fake-run-secret";
+    result.protocol = frame_records(result.secret, result.protocol);
     {
       std::lock_guard lock(mutex_);
       invocations_.push_back(invocation);
@@ -382,6 +385,37 @@ TEST(RunCells, NoCellsNoResultsNoCallbacks) {
   EXPECT_TRUE(run_cells({}, executor, 4, [&](const CellResult&, size_t, size_t) { ++callbacks; }).empty());
   EXPECT_EQ(callbacks, 0);
   EXPECT_TRUE(executor.invocations().empty());
+}
+
+TEST(RunCells, NoHostStartsOnceAStopIsRequestedAndUnstartedCellsHaveNoResult) {
+  std::atomic<int> runs{0};
+  FakeExecutor executor([&](const HostInvocation&) {
+    ++runs;
+    return finished_with(make_verdict(Outcome::pass, "ok"));
+  });
+  std::vector<PlannedCell> cells;
+  for (const char* m : {"a", "b", "c", "d"}) cells.push_back(planned_cell(m, "import", "isolated"));
+  const auto results = run_cells(cells, executor, 1, nullptr, in_process_symbolizer(), [&] { return runs >= 2; });
+  EXPECT_EQ(runs.load(), 2);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].key.module, "a");
+  EXPECT_EQ(results[1].key.module, "b");
+}
+
+TEST(RunCells, AHostKilledByTheInterruptLeavesItsCellOut) {
+  FakeExecutor executor([](const HostInvocation& inv) {
+    if (arg_after(inv.args, "--module") != "interrupted") return finished_with(make_verdict(Outcome::pass, "ok"));
+    HostRun run;
+    run.started = true;
+    run.interrupted = true;
+    run.signaled = true;
+    run.signal = SIGKILL;
+    return run;
+  });
+  const auto results = run_cells({planned_cell("ok", "import", "main"), planned_cell("interrupted", "import", "main")},
+                                 executor, 1, nullptr);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].key.module, "ok");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // per-version hosts as child processes, and reports.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "core/catalog.h"
 #include "core/find_program.h"
 #include "core/forensics.h"
+#include "core/interrupt.h"
 #include "core/merge.h"
 #include "core/project_config.h"
 #include "core/repro.h"
@@ -190,6 +192,9 @@ int main(int argc, char** argv) {
     report_args.add_to(cmd);
     cmd->add_option("--require", required, "configs whose `unsupported` fails the gate");
     cmd->add_flag("--keep-core", keep_core, "let crashing hosts dump core, kept next to the report");
+    cmd->add_option("--memory-limit", request.options.memory_limit_bytes,
+                    "address space of each host (RLIMIT_AS), e.g. 4G, 512M; 0: no limit")
+        ->transform(CLI::AsSizeValue(false));
     // CI gate (issue #5): baseline, sharding; merge and baseline write below.
     cmd->add_option("--baseline", run_args.baseline, "known outcomes (isocheck baseline write); only changes fail");
     cmd->add_option("--shard", run_args.shard, "run the I-th of N stable parts of the cells (I/N)");
@@ -297,9 +302,16 @@ int main(int argc, char** argv) {
     request.color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
     request.live_progress = ::isatty(STDERR_FILENO) == 1;
     request.driver = self_path();
+    // Processes a module starts that leave their host's process group (setsid) are re-parented
+    // here rather than to init, so the run can find and kill them (process_executor.cpp).
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    start_interrupt_watch();  // no other thread exists yet
     ProcessExecutor executor;
     if (survey->parsed()) return survey_command(std::move(request), executor, std::cout, std::cerr);
     return run_command(std::move(request), executor, std::cout, std::cerr);
+  } catch (const RunInterrupted& e) {
+    std::cerr << "isocheck: " << e.what() << "\n";
+    return 128 + e.signal;
   } catch (const UsageError& e) {
     std::cerr << "isocheck: " << e.what() << "\n";
     return kExitUsage;

@@ -40,6 +40,7 @@ struct Options {
   int result_fd = 1;
   int forensics_fd = 2;
   bool survey = false;
+  int secret_fd = -1;
 };
 
 HostVerdict error_verdict(std::string summary) {
@@ -131,6 +132,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--exercise", o.exercise, "exercise file defining exercise(module)");
     cmd->add_option("--result-fd", o.result_fd, "file descriptor for protocol messages");
     cmd->add_option("--forensics-fd", o.forensics_fd, "file descriptor for crash dumps");
+    cmd->add_option("--secret-fd", o.secret_fd, "file descriptor to read the run's secret from (then closed)");
   };
   CLI::App* describe = app.add_subcommand("describe", "describe the Python and locate modules");
   add_common(describe);
@@ -143,8 +145,10 @@ int main(int argc, char** argv) {
   cell->add_option("--cycles", o.cycles)->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
+  // Before any module code runs: take the secret out of reach, and the channel off fd 3.
+  std::string secret = o.secret_fd >= 0 ? read_secret(o.secret_fd) : "";
   install_crash_handler(o.forensics_fd);
-  ResultChannel channel(o.result_fd);
+  ResultChannel channel(hide_result_fd(o.result_fd), std::move(secret));
   try {
     return describe->parsed() ? run_describe(o, channel) : run_cell(o, channel);
   } catch (const HostError& e) {

@@ -1,5 +1,6 @@
 #include "host/result_channel.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,7 +10,31 @@
 
 namespace isocheck::host {
 
-void ResultChannel::send(std::string_view line) {
+std::string read_secret(int fd) {
+  std::string secret;
+  char buf[128];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    secret.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return secret;
+}
+
+int hide_result_fd(int fd) {
+  if (fd <= 2) return fd;
+  // Far above what a process opens in practice, and close-on-exec.
+  const int hidden = ::fcntl(fd, F_DUPFD_CLOEXEC, 512);
+  if (hidden < 0) return fd;
+  ::close(fd);
+  return hidden;
+}
+
+void ResultChannel::send(std::string_view message) {
+  const std::string record = secret_.empty() ? std::string(message) : frame_record(secret_, message);
+  std::string_view line = record;
   // The module's own buffered output goes first, so the stdout/stderr evidence the driver
   // captures is complete up to this point.
   std::fflush(stdout);
