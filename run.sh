@@ -46,7 +46,10 @@ build() {
 # gate's: the standard library has real defects on some versions, so 1 is an expected answer.
 default_job() {
   mkdir -p reports/out
-  "$BUILD_DIR/bin/isocheck" survey --json reports/out/survey.json
+  local out=reports/out
+  "$BUILD_DIR/bin/isocheck" survey --json "$out/survey.json" --junit "$out/survey.junit.xml" \
+    --markdown "$out/survey.md" --html "$out/survey.html" \
+    --badge "$out/badge.svg" --badge-json "$out/badge.json"
 }
 
 if [ "${1:-}" = test ]; then
