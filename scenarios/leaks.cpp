@@ -86,13 +86,21 @@ HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
     // The baseline only feeds the reported figure (it is the same every time: 1625 blocks on
     // 3.12.1, 2122 on 3.13.0), so its interpreters are spent on the first repetitions alone.
     const bool measure_baseline = measured && static_cast<int>(empty.size()) < kBaselineRepetitions;
-    const auto e = measure_baseline ? one_cycle(ctx, round + ": empty interpreter", 0, refusal) : std::nullopt;
+    // (A plain long, not an optional: GCC 12 -O2 sees a maybe-uninitialized optional here.)
+    long empty_blocks = 0;
+    bool have_empty = false;
+    if (measure_baseline) {
+      if (const auto b = one_cycle(ctx, round + ": empty interpreter", 0, refusal)) {
+        empty_blocks = *b;
+        have_empty = true;
+      }
+    }
     const auto s = one_cycle(ctx, round + ": import once", 1, refusal);
     if (!s) return *refusal;
     const auto d = one_cycle(ctx, round + ": import twice", 2, refusal);
     if (!d) return *refusal;
     if (measured) {
-      if (e) empty.push_back(*e);
+      if (have_empty) empty.push_back(empty_blocks);
       single.push_back(*s);
       twice.push_back(*d);
     }
