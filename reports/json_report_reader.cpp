@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/json_file.h"
 #include "core/usage_error.h"
 #include "reports/json_report.h"
 
@@ -91,19 +92,7 @@ RunReport report_from_json(const ordered_json& j) {
 }
 
 RunReport read_report_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::error_code ec;
-  if (!in || std::filesystem::is_directory(file, ec)) {
-    throw UsageError(fmt::format("{}: cannot read the report", file.string()));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  ordered_json j;
-  try {
-    j = ordered_json::parse(text.str());
-  } catch (const ordered_json::parse_error& e) {
-    throw UsageError(fmt::format("{}: not valid JSON ({})", file.string(), e.what()));
-  }
+  const ordered_json j = read_json_file(file, "report");
   try {
     return report_from_json(j);
   } catch (const ReportFormatError& e) {

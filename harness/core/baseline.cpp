@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/gate.h"
+#include "core/json_file.h"
 #include "core/usage_error.h"
 #include "reports/json_report_reader.h"
 
@@ -70,19 +71,7 @@ std::string baseline_to_text(const RunReport& report) {
 }
 
 Baseline read_baseline_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::error_code ec;
-  if (!in || std::filesystem::is_directory(file, ec)) {
-    throw UsageError(fmt::format("{}: cannot read the baseline", file.string()));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  ordered_json j;
-  try {
-    j = ordered_json::parse(text.str());
-  } catch (const ordered_json::parse_error& e) {
-    throw UsageError(fmt::format("{}: not valid JSON ({})", file.string(), e.what()));
-  }
+  ordered_json j = read_json_file(file, "baseline");
   const auto bad = [&](const std::string& why) {
     return UsageError(fmt::format("{}: not an isocheck baseline: {}", file.string(), why));
   };
