@@ -23,7 +23,7 @@ std::vector<std::string> versions_passing(const RunReport& report, std::string_v
   std::vector<std::string> passing;
   for (const std::string& minor : minors) {
     bool any = false, all_ok = true;
-    for (const CellResult& c : report.cells) {
+    for (const CellEntry& c : report.cells.entries()) {
       if (c.key.config != config) continue;
       const auto python = std::find_if(report.pythons.begin(), report.pythons.end(),
                                        [&](const PythonTarget& p) { return p.version == c.key.python; });

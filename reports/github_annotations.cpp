@@ -63,19 +63,21 @@ bool github_annotations_wanted(const char* github_actions_env) {
 }
 
 std::string render_github_annotations(const RunReport& report) {
-  std::vector<const CellResult*> errors, warnings;
-  for (const CellResult& c : report.cells) {
-    if (fails_gate(c.outcome)) errors.push_back(&c);
-    if (c.outcome == Outcome::warn) warnings.push_back(&c);
+  // Positions in the store: only the cells annotated are read back in full.
+  const std::vector<CellEntry>& cells = report.cells.entries();
+  std::vector<size_t> errors, warnings;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (fails_gate(cells[i].outcome)) errors.push_back(i);
+    if (cells[i].outcome == Outcome::warn) warnings.push_back(i);
   }
   // Worst first, so the 10 that GitHub shows are the crashes and hangs; report order within.
   std::stable_sort(errors.begin(), errors.end(),
-                   [](const CellResult* a, const CellResult* b) { return severity(a->outcome) > severity(b->outcome); });
+                   [&](size_t a, size_t b) { return severity(cells[a].outcome) > severity(cells[b].outcome); });
   std::string out;
   const size_t shown_errors = std::min<size_t>(errors.size(), kMaxAnnotationsPerKind);
   const size_t shown_warnings = std::min<size_t>(warnings.size(), kMaxAnnotationsPerKind);
-  for (size_t i = 0; i < shown_errors; ++i) out += annotation("error", *errors[i]);
-  for (size_t i = 0; i < shown_warnings; ++i) out += annotation("warning", *warnings[i]);
+  for (size_t i = 0; i < shown_errors; ++i) out += annotation("error", report.cells.at(errors[i]));
+  for (size_t i = 0; i < shown_warnings; ++i) out += annotation("warning", report.cells.at(warnings[i]));
   const size_t left_out_errors = errors.size() - shown_errors, left_out_warnings = warnings.size() - shown_warnings;
   if (left_out_errors + left_out_warnings > 0) {
     out += fmt::format(

@@ -67,33 +67,33 @@ std::string cell_html(const CellResult& c) {
   return out;
 }
 
-void render_module(std::string& out, const RunReport& report, const std::string& module) {
+void write_module(std::ostream& out, const RunReport& report, const std::string& module) {
   const ModuleMatrix m = module_matrix(report, module);
-  out += fmt::format("<section class=\"module\">\n<h2>{}</h2>\n", text(module, 500));
+  out << fmt::format("<section class=\"module\">\n<h2>{}</h2>\n", text(module, 500));
   if (m.cells.empty()) {
-    out += "<p>No cells ran for this module.</p>\n</section>\n";
+    out << "<p>No cells ran for this module.</p>\n</section>\n";
     return;
   }
-  out += "<table class=\"matrix\">\n<thead>\n<tr><th rowspan=\"2\">check</th>";
+  out << "<table class=\"matrix\">\n<thead>\n<tr><th rowspan=\"2\">check</th>";
   for (size_t i = 0; i < m.columns.size();) {
     size_t span = 1;
     while (i + span < m.columns.size() && m.columns[i + span].python == m.columns[i].python) ++span;
-    out += fmt::format("<th colspan=\"{}\">{}</th>", span, text(m.columns[i].python, 200));
+    out << fmt::format("<th colspan=\"{}\">{}</th>", span, text(m.columns[i].python, 200));
     i += span;
   }
-  out += "</tr>\n<tr>";
-  for (const MatrixColumn& col : m.columns) out += fmt::format("<th>{}</th>", text(col.config, 200));
-  out += "</tr>\n</thead>\n<tbody>\n";
+  out << "</tr>\n<tr>";
+  for (const MatrixColumn& col : m.columns) out << fmt::format("<th>{}</th>", text(col.config, 200));
+  out << "</tr>\n</thead>\n<tbody>\n";
   for (const std::string& check : m.checks) {
-    out += fmt::format("<tr><th scope=\"row\">{}</th>\n", text(check, 200));
+    out << fmt::format("<tr><th scope=\"row\">{}</th>\n", text(check, 200));
     for (const MatrixColumn& col : m.columns) {
       const CellResult* c = m.at(check, col);
-      out += c ? cell_html(*c) : "<td class=\"none\" title=\"the check does not run in this config\">·</td>";
-      out += "\n";
+      out << (c ? cell_html(*c) : "<td class=\"none\" title=\"the check does not run in this config\">·</td>");
+      out << "\n";
     }
-    out += "</tr>\n";
+    out << "</tr>\n";
   }
-  out += "</tbody>\n</table>\n</section>\n";
+  out << "</tbody>\n</table>\n</section>\n";
 }
 
 }  // namespace
@@ -112,8 +112,8 @@ std::string_view html_outcome_colour(Outcome outcome) {
   return "#ffffff";
 }
 
-std::string render_html(const RunReport& report) {
-  std::string out = R"(<!DOCTYPE html>
+void write_html(const RunReport& report, std::ostream& out) {
+  out << R"(<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -122,20 +122,21 @@ std::string render_html(const RunReport& report) {
 <title>isocheck report</title>
 <style>
 )";
-  out += style();
-  out += "</style>\n</head>\n<body>\n<h1>isocheck: subinterpreter conformance</h1>\n";
-  out += fmt::format("<p class=\"meta\">isocheck {} · {}</p>\n", text(report.tool_version, 100), text(report.created, 100));
+  out << style();
+  out << "</style>\n</head>\n<body>\n<h1>isocheck: subinterpreter conformance</h1>\n";
+  out << fmt::format("<p class=\"meta\">isocheck {} · {}</p>\n", text(report.tool_version, 100), text(report.created, 100));
   for (const PythonTarget& p : report.pythons) {
-    out += fmt::format("<p class=\"meta\">Python {}{}: {}</p>\n", text(p.version, 100), p.debug_build ? " (debug build)" : "",
+    out << fmt::format("<p class=\"meta\">Python {}{}: {}</p>\n", text(p.version, 100), p.debug_build ? " (debug build)" : "",
                        text(p.executable, 1000));
   }
-  out += fmt::format("<p class=\"totals\">{}</p>\n<ul class=\"legend\">", text(totals_line(report)));
-  for (Outcome o : kAllOutcomes) out += fmt::format("<li class=\"o-{0}\">{0}</li>", to_string(o));
-  out += "<li>· the check does not run in that config</li></ul>\n"
+  out << fmt::format("<p class=\"totals\">{}</p>\n<ul class=\"legend\">", text(totals_line(report)));
+  for (Outcome o : kAllOutcomes) out << fmt::format("<li class=\"o-{0}\">{0}</li>", to_string(o));
+  out << "<li>· the check does not run in that config</li></ul>\n"
          "<p class=\"meta\">Click a cell for its summary and evidence.</p>\n";
-  for (const std::string& module : report.modules) render_module(out, report, module);
-  out += "</body>\n</html>\n";
-  return out;
+  for (const std::string& module : report.modules) write_module(out, report, module);
+  out << "</body>\n</html>\n";
 }
+
+std::string render_html(const RunReport& report) { return render_to_string(write_html, report); }
 
 }  // namespace isocheck

@@ -5,13 +5,16 @@
 // backtrace, traceback, output tails, other details). Every piece of text is escaped.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
 #include "core/model.h"
+#include "reports/report_text.h"
 
 namespace isocheck {
 
+void write_html(const RunReport& report, std::ostream& out);  // one module in memory at a time
 std::string render_html(const RunReport& report);
 
 // The background colour of an outcome's cells, "#rrggbb".

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <iosfwd>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -14,7 +15,9 @@ inline constexpr const char* kReportSchema = "isocheck-report/1";
 
 nlohmann::ordered_json report_to_json(const RunReport& report);
 
-// The report file's whole text (indented, newline-terminated).
+// The report file's text (indented, newline-terminated), written one cell at a time: the same
+// text as dumping report_to_json() with indent 2, without the whole tree in memory.
+void write_json_report(const RunReport& report, std::ostream& out);
 std::string report_to_json_text(const RunReport& report);
 
 }  // namespace isocheck

@@ -62,14 +62,14 @@ TEST(JsonReportReader, ReadingWhatTheWriterWroteGivesTheSameReport) {
 TEST(JsonReportReader, BaselineOutcomesRoundTripIncludingCellsTheBaselineDidNotKnow) {
   RunReport r = sample_report();
   r.baseline_given = true;
-  r.cells[1].baseline = Outcome::crash;  // cells[0]: new since the baseline
+  r.cells.set_baseline(1, Outcome::crash);  // cells[0]: new since the baseline
   const ordered_json written = report_to_json(r);
   EXPECT_TRUE(written["cells"][0]["baseline"].is_null());
   EXPECT_EQ(written["cells"][1]["baseline"], "crash");
   const RunReport read = report_from_json(written);
   EXPECT_TRUE(read.baseline_given);
-  EXPECT_FALSE(read.cells[0].baseline.has_value());
-  EXPECT_EQ(read.cells[1].baseline, Outcome::crash);
+  EXPECT_FALSE(read.cells.at(0).baseline.has_value());
+  EXPECT_EQ(read.cells.at(1).baseline, Outcome::crash);
   EXPECT_EQ(report_to_json(read), written);
 }
 
@@ -81,8 +81,8 @@ TEST(JsonReportReader, CellsComeBackInReportOrderWhateverTheFileOrder) {
   ordered_json j = report_to_json(sample_report());
   std::swap(j["cells"][0], j["cells"][1]);
   const RunReport read = report_from_json(j);
-  EXPECT_EQ(read.cells[0].key.python, "3.12.1");
-  EXPECT_EQ(read.cells[1].key.python, "3.13.0");
+  EXPECT_EQ(read.cells.at(0).key.python, "3.12.1");
+  EXPECT_EQ(read.cells.at(1).key.python, "3.13.0");
 }
 
 void expect_rejected(const std::function<void(ordered_json&)>& spoil, const std::string& why) {

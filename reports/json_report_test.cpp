@@ -158,5 +158,40 @@ TEST(JsonReport, SerialisedTextIsStableForTheSameReport) {
   EXPECT_EQ(report_to_json(sample_report()).dump(2), report_to_json(sample_report()).dump(2));
 }
 
+// The file is streamed a cell at a time (issue #6); it must be exactly the text of the whole
+// document dumped at once: same indentation, same separators, same escapes.
+std::string whole_document_text(const RunReport& r) {
+  return report_to_json(r).dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
+}
+
+TEST(JsonReport, StreamedTextIsTheWholeDocumentsText) {
+  RunReport r = sample_report();
+  EXPECT_EQ(report_to_json_text(r), whole_document_text(r));
+  r.incomplete = 4;
+  r.baseline_given = true;
+  r.cells.set_baseline(1, Outcome::crash);
+  EXPECT_EQ(report_to_json_text(r), whole_document_text(r));
+}
+
+TEST(JsonReport, StreamedTextOfOneCellAndOfNoCell) {
+  RunReport one = sample_report();
+  one.cells = {cell("m", "3.12.1", "main", "import", Outcome::pass)};
+  EXPECT_EQ(report_to_json_text(one), whole_document_text(one));
+  RunReport none = sample_report();
+  none.cells = CellStore();
+  EXPECT_EQ(report_to_json_text(none), whole_document_text(none));
+}
+
+TEST(JsonReport, StreamedTextSurvivesHostileTextInEveryField) {
+  RunReport r = sample_report();
+  CellResult evil = cell("m", "3.12.1", "legacy", "import", Outcome::fail);
+  evil.summary = "\"cells\": \"isocheck: the cells go here\"\n  ]\n}";
+  evil.details = {{"stdout_tail", std::string("\xff\xfe\n    nested\n", 12)}, {"deep", {{"a", {{"b", {1, 2}}}}}}};
+  r.cells.push_back(evil);
+  r.modules.push_back("isocheck: the cells go here");
+  EXPECT_EQ(report_to_json_text(r), whole_document_text(r));
+  EXPECT_EQ(ordered_json::parse(report_to_json_text(r))["cells"].size(), 4u);
+}
+
 }  // namespace
 }  // namespace isocheck

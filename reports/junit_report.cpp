@@ -55,7 +55,7 @@ std::string seconds(double ms) { return fmt::format("{:.3f}", ms / 1000.0); }
 struct Tally {
   int tests = 0, failures = 0, errors = 0, skipped = 0;
   double ms = 0;
-  void add(const CellResult& c) {
+  void add(const CellEntry& c) {
     ++tests;
     ms += c.duration_ms;
     if (c.outcome == Outcome::fail) ++failures;
@@ -95,41 +95,43 @@ std::string testcase(const CellResult& c, const std::string& name, const std::st
 
 }  // namespace
 
-std::string render_junit(const RunReport& report) {
+void write_junit(const RunReport& report, std::ostream& out) {
   Tally all;
-  for (const CellResult& c : report.cells) all.add(c);
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites name=\"isocheck\" {}>\n", all.attributes());
+  for (const CellEntry& c : report.cells.entries()) all.add(c);
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << fmt::format("<testsuites name=\"isocheck\" {}>\n", all.attributes());
   for (const std::string& module : report.modules) {
+    const std::vector<CellResult> cells = report.cells.of_module(module);  // one module in memory at a time
     for (const PythonTarget& python : report.pythons) {
       Tally suite;
-      for (const CellResult& c : report.cells) {
-        if (c.key.module == module && c.key.python == python.version) suite.add(c);
+      for (const CellResult& c : cells) {
+        if (c.key.python == python.version) suite.add(entry_of(c));
       }
       if (suite.tests == 0) continue;
       const std::string suite_name = fmt::format("{} [Python {}]", module, python.version);
-      out += fmt::format("  <testsuite name=\"{}\" {} timestamp=\"{}\">\n", attr(suite_name), suite.attributes(),
+      out << fmt::format("  <testsuite name=\"{}\" {} timestamp=\"{}\">\n", attr(suite_name), suite.attributes(),
                          attr(report.created));
-      out += "    <properties>\n";
-      out += fmt::format("      <property name=\"module\" value=\"{}\"/>\n", attr(module));
-      out += fmt::format("      <property name=\"python\" value=\"{}\"/>\n", attr(python.version));
-      out += fmt::format("      <property name=\"python.executable\" value=\"{}\"/>\n", attr(python.executable));
-      out += fmt::format("      <property name=\"isocheck.version\" value=\"{}\"/>\n", attr(report.tool_version));
-      out += "    </properties>\n";
+      out << "    <properties>\n";
+      out << fmt::format("      <property name=\"module\" value=\"{}\"/>\n", attr(module));
+      out << fmt::format("      <property name=\"python\" value=\"{}\"/>\n", attr(python.version));
+      out << fmt::format("      <property name=\"python.executable\" value=\"{}\"/>\n", attr(python.executable));
+      out << fmt::format("      <property name=\"isocheck.version\" value=\"{}\"/>\n", attr(report.tool_version));
+      out << "    </properties>\n";
       // Keys are unique within a report, so check[config] is unique within its suite; a merged
       // report with a repeated key still gets distinct names.
       std::set<std::string> names;
-      for (const CellResult& c : report.cells) {
-        if (c.key.module != module || c.key.python != python.version) continue;
+      for (const CellResult& c : cells) {
+        if (c.key.python != python.version) continue;
         std::string name = fmt::format("{}[{}]", c.key.check, c.key.config);
         for (int n = 2; !names.insert(name).second; ++n) name = fmt::format("{}[{}] #{}", c.key.check, c.key.config, n);
-        out += testcase(c, name, suite_name);
+        out << testcase(c, name, suite_name);
       }
-      out += "  </testsuite>\n";
+      out << "  </testsuite>\n";
     }
   }
-  out += "</testsuites>\n";
-  return out;
+  out << "</testsuites>\n";
 }
+
+std::string render_junit(const RunReport& report) { return render_to_string(write_junit, report); }
 
 }  // namespace isocheck

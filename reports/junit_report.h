@@ -5,12 +5,15 @@
 // test reporters read (reports/testdata/junit.xsd).
 #pragma once
 
+#include <iosfwd>
 #include <string>
 
 #include "core/model.h"
+#include "reports/report_text.h"
 
 namespace isocheck {
 
+void write_junit(const RunReport& report, std::ostream& out);  // one module in memory at a time
 std::string render_junit(const RunReport& report);
 
 }  // namespace isocheck

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <ostream>
+
 #include "reports/matrix.h"
 #include "reports/report_text.h"
 #include "reports/terminal_report.h"
@@ -15,12 +17,12 @@ constexpr size_t kMaxNameBytes = 200;
 
 std::string heading_name(const std::string& module) { return markdown_inline(module, kMaxNameBytes); }
 
-void render_module(std::string& out, const RunReport& report, const std::string& module, size_t& findings_left,
+void write_module(std::ostream& out, const RunReport& report, const std::string& module, size_t& findings_left,
                    int& findings_cut) {
   const ModuleMatrix m = module_matrix(report, module);
-  out += fmt::format("### {}\n\n", heading_name(module));
+  out << fmt::format("### {}\n\n", heading_name(module));
   if (m.cells.empty()) {
-    out += "No cells ran for this module.\n\n";
+    out << "No cells ran for this module.\n\n";
     return;
   }
   std::string header = "| check |";
@@ -29,30 +31,30 @@ void render_module(std::string& out, const RunReport& report, const std::string&
     header += fmt::format(" {} {} |", markdown_inline(col.python, kMaxNameBytes), col.config);
     rule += ":---:|";
   }
-  out += header + "\n" + rule + "\n";
+  out << header + "\n" + rule + "\n";
   for (const std::string& check : m.checks) {
-    out += fmt::format("| {} |", check);
+    out << fmt::format("| {} |", check);
     for (const MatrixColumn& col : m.columns) {
       const CellResult* c = m.at(check, col);
-      out += fmt::format(" {} |", c ? markdown_symbol(c->outcome) : "·");
+      out << fmt::format(" {} |", c ? markdown_symbol(c->outcome) : "·");
     }
-    out += "\n";
+    out << "\n";
   }
-  out += "\n";
+  out << "\n";
   bool any = false;
-  for (const CellResult* c : m.cells) {
-    if (!is_finding(c->outcome)) continue;
+  for (const CellResult& c : m.cells) {
+    if (!is_finding(c.outcome)) continue;
     if (findings_left == 0) {
       ++findings_cut;
       continue;
     }
     --findings_left;
-    if (!any) out += "Findings:\n\n";
+    if (!any) out << "Findings:\n\n";
     any = true;
-    out += fmt::format("- {} **{}** {}: {}\n", markdown_symbol(c->outcome), to_string(c->outcome),
-                       markdown_inline(cell_label(c->key), kMaxNameBytes), markdown_inline(c->summary, kMaxSummaryBytes));
+    out << fmt::format("- {} **{}** {}: {}\n", markdown_symbol(c.outcome), to_string(c.outcome),
+                       markdown_inline(cell_label(c.key), kMaxNameBytes), markdown_inline(c.summary, kMaxSummaryBytes));
   }
-  if (any) out += "\n";
+  if (any) out << "\n";
 }
 
 }  // namespace
@@ -95,19 +97,20 @@ std::string markdown_inline(std::string_view text, size_t max_bytes) {
   return out;
 }
 
-std::string render_markdown(const RunReport& report) {
-  std::string out = "## isocheck: subinterpreter conformance\n\n";
-  out += markdown_inline(totals_line(report), kMaxSummaryBytes) + "\n\n";
+void write_markdown(const RunReport& report, std::ostream& out) {
+  out << "## isocheck: subinterpreter conformance\n\n";
+  out << markdown_inline(totals_line(report), kMaxSummaryBytes) + "\n\n";
   size_t findings_left = kMaxMarkdownFindings;
   int findings_cut = 0;
-  for (const std::string& module : report.modules) render_module(out, report, module, findings_left, findings_cut);
+  for (const std::string& module : report.modules) write_module(out, report, module, findings_left, findings_cut);
   if (findings_cut > 0) {
-    out += fmt::format("{} more finding(s) not listed here; the JSON or HTML report has every cell.\n\n", findings_cut);
+    out << fmt::format("{} more finding(s) not listed here; the JSON or HTML report has every cell.\n\n", findings_cut);
   }
-  out += "Legend:";
-  for (Outcome o : kAllOutcomes) out += fmt::format(" {} {},", markdown_symbol(o), to_string(o));
-  out += " · the check does not run in that config.\n";
-  return out;
+  out << "Legend:";
+  for (Outcome o : kAllOutcomes) out << fmt::format(" {} {},", markdown_symbol(o), to_string(o));
+  out << " · the check does not run in that config.\n";
 }
+
+std::string render_markdown(const RunReport& report) { return render_to_string(write_markdown, report); }
 
 }  // namespace isocheck

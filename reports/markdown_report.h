@@ -4,15 +4,18 @@
 // long summaries are cut, and at most kMaxMarkdownFindings findings are listed.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
 #include "core/model.h"
+#include "reports/report_text.h"
 
 namespace isocheck {
 
 inline constexpr size_t kMaxMarkdownFindings = 200;
 
+void write_markdown(const RunReport& report, std::ostream& out);  // one module in memory at a time
 std::string render_markdown(const RunReport& report);
 
 // The matrix symbol of an outcome, e.g. "💥" for crash.

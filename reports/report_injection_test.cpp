@@ -56,12 +56,12 @@ TEST(ReportInjection, JsonParsesBackEqual) {
   std::string evil = hostile_text();
   evil.replace(evil.find("\xff\xfe"), 2, "ff fe");
   const RunReport r = hostile_report(evil);
-  const std::string text = json_report_text(r);
+  const std::string text = report_to_json_text(r);
   EXPECT_EQ(nlohmann::ordered_json::parse(text), report_to_json(r));
 }
 
 TEST(ReportInjection, JsonReplacesInvalidUtf8InsteadOfFailing) {
-  const std::string text = json_report_text(hostile_report());
+  const std::string text = report_to_json_text(hostile_report());
   const auto parsed = nlohmann::json::parse(text);
   const std::string summary = parsed["cells"].back()["summary"];
   EXPECT_NE(summary.find("bad-utf8[\xef\xbf\xbd"), std::string::npos);

@@ -1,5 +1,7 @@
 #include "reports/report_text.h"
 
+#include <sstream>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -87,6 +89,12 @@ std::string markup_escape(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string render_to_string(void (*write)(const RunReport&, std::ostream&), const RunReport& report) {
+  std::ostringstream out;
+  write(report, out);
+  return out.str();
 }
 
 std::string cell_label(const CellKey& key) { return fmt::format("{} {} {}", key.python, key.config, key.check); }

@@ -3,6 +3,7 @@
 // text valid and visible here, then escapes it for its own syntax.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +24,10 @@ std::string shorten(std::string_view text, size_t max_bytes);
 
 // & < > " ' as entities: safe in HTML and XML text and in double- or single-quoted attributes.
 std::string markup_escape(std::string_view text);
+
+// What a streaming writer (write_json_report, write_junit, ...) writes, as one string: for
+// tests and small reports.
+std::string render_to_string(void (*write)(const RunReport&, std::ostream&), const RunReport& report);
 
 // "3.12.1 legacy teardown": how findings name a cell within a module.
 std::string cell_label(const CellKey& key);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "reports/matrix.h"
@@ -101,14 +102,14 @@ void render_module(std::string& out, const RunReport& report, const std::string&
   }
 
   bool any = false;
-  for (const CellResult* c : matrix.cells) {
-    if (!is_finding(c->outcome)) continue;
+  for (const CellResult& c : matrix.cells) {
+    if (!is_finding(c.outcome)) continue;
     if (!any) out += "\n";
     any = true;
-    out += fmt::format("  {} {} {} {}: {}\n", paint(to_string(c->outcome), c->outcome, color, 8),
-                       c->key.python, c->key.config, c->key.check, printable(c->summary));
-    if (c->outcome == Outcome::crash || c->outcome == Outcome::timeout) {
-      out += fmt::format("           repro: {}\n", printable(c->repro));
+    out += fmt::format("  {} {} {} {}: {}\n", paint(to_string(c.outcome), c.outcome, color, 8),
+                       c.key.python, c.key.config, c.key.check, printable(c.summary));
+    if (c.outcome == Outcome::crash || c.outcome == Outcome::timeout) {
+      out += fmt::format("           repro: {}\n", printable(c.repro));
     }
   }
   out += "\n";
@@ -129,12 +130,13 @@ std::string totals_line(const RunReport& report) {
 }
 
 std::string render_survey(const RunReport& report, bool color) {
-  std::vector<const CellResult*> all;
-  for (const CellResult& c : report.cells) all.push_back(&c);
-  const std::vector<MatrixColumn> columns = matrix_columns(report.pythons, all);
+  const std::vector<CellEntry>& cells = report.cells.entries();
+  std::set<std::pair<std::string, std::string>> present;
+  for (const CellEntry& c : cells) present.insert({c.key.python, c.key.config});
+  const std::vector<MatrixColumn> columns = matrix_columns(report.pythons, present);
   // Worst outcome per (module, python, config) over all checks.
   std::map<std::tuple<std::string, std::string, std::string>, Outcome> worst_of;
-  for (const CellResult& c : report.cells) {
+  for (const CellEntry& c : cells) {
     const auto key = std::make_tuple(c.key.module, c.key.python, c.key.config);
     const auto it = worst_of.find(key);
     worst_of[key] = it == worst_of.end() ? c.outcome : worst(it->second, c.outcome);
@@ -156,16 +158,17 @@ std::string render_survey(const RunReport& report, bool color) {
   }
 
   // What fails the gate, one line each, most severe first (report order within an outcome).
-  std::vector<const CellResult*> findings;
-  for (const CellResult& c : report.cells) {
-    if (fails_gate(c.outcome)) findings.push_back(&c);
+  std::vector<size_t> findings;  // positions in the store: only these are read back in full
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (fails_gate(cells[i].outcome)) findings.push_back(i);
   }
   std::stable_sort(findings.begin(), findings.end(),
-                   [](auto* a, auto* b) { return severity(a->outcome) > severity(b->outcome); });
+                   [&](size_t a, size_t b) { return severity(cells[a].outcome) > severity(cells[b].outcome); });
   if (!findings.empty()) out += fmt::format("\n{} finding(s):\n", findings.size());
-  for (const CellResult* c : findings) {
-    out += fmt::format("  {} {} {} {} {}: {}\n", paint(to_string(c->outcome), c->outcome, color, 8),
-                       printable(c->key.module), c->key.python, c->key.config, c->key.check, shorten(printable(c->summary), 200));
+  for (size_t i : findings) {
+    const CellResult c = report.cells.at(i);
+    out += fmt::format("  {} {} {} {} {}: {}\n", paint(to_string(c.outcome), c.outcome, color, 8),
+                       printable(c.key.module), c.key.python, c.key.config, c.key.check, shorten(printable(c.summary), 200));
   }
   out += "\n" + totals_line(report) + "\n";
   return out;

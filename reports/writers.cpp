@@ -22,24 +22,19 @@ namespace {
 struct FileReport {
   const char* option;
   const std::optional<std::filesystem::path>* path;
-  std::string (*render)(const RunReport&);
+  void (*write)(const RunReport&, std::ostream&);
 };
 
-std::string badge_svg_text(const RunReport& report) { return render_badge_svg(badge_for(report)); }
-std::string badge_json_text(const RunReport& report) { return render_badge_json(badge_for(report)); }
+void write_badge_svg(const RunReport& report, std::ostream& out) { out << render_badge_svg(badge_for(report)); }
+void write_badge_json(const RunReport& report, std::ostream& out) { out << render_badge_json(badge_for(report)); }
 
 std::vector<FileReport> file_reports(const ReportOutputs& o) {
-  return {{"--json", &o.json, json_report_text},          {"--junit", &o.junit, render_junit},
-          {"--markdown", &o.markdown, render_markdown},   {"--html", &o.html, render_html},
-          {"--badge", &o.badge_svg, badge_svg_text},      {"--badge-json", &o.badge_json, badge_json_text}};
+  return {{"--json", &o.json, write_json_report},         {"--junit", &o.junit, write_junit},
+          {"--markdown", &o.markdown, write_markdown},    {"--html", &o.html, write_html},
+          {"--badge", &o.badge_svg, write_badge_svg},     {"--badge-json", &o.badge_json, write_badge_json}};
 }
 
 }  // namespace
-
-std::string json_report_text(const RunReport& report) {
-  // Invalid UTF-8 from the module under test becomes U+FFFD instead of throwing.
-  return report_to_json(report).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
-}
 
 void check_report_destinations(const ReportOutputs& outputs) {
   for (const FileReport& r : file_reports(outputs)) {
@@ -52,7 +47,7 @@ void write_reports(const RunReport& report, const ReportOutputs& outputs, std::o
   for (const FileReport& r : file_reports(outputs)) {
     if (!*r.path) continue;
     try {
-      write_file_atomically(**r.path, r.render(report));
+      write_file_atomically(**r.path, [&](std::ostream& out) { r.write(report, out); });
     } catch (const std::runtime_error& e) {
       if (first_failure.empty()) first_failure = e.what();  // checked before the run; it changed since
     }

@@ -29,7 +29,4 @@ void check_report_destinations(const ReportOutputs& outputs);
 // annotations to `out`. Tries every file; throws UsageError with the first failure.
 void write_reports(const RunReport& report, const ReportOutputs& outputs, std::ostream& out);
 
-// The JSON report's text (spec/report.md), as written by --json.
-std::string json_report_text(const RunReport& report);
-
 }  // namespace isocheck

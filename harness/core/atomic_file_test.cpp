@@ -100,6 +100,32 @@ TEST(WriteFileAtomically, LeavesNoTemporaryFilesBehind) {
   EXPECT_EQ(entries(dir.path()), (std::vector<std::string>{"a.json", "b.xml"}));
 }
 
+TEST(WriteFileAtomically, StreamedContentIsWrittenWhole) {
+  TempDir dir;
+  const fs::path file = dir.path() / "report.html";
+  write_file_atomically(file, [](std::ostream& out) {
+    for (int i = 0; i < 1000; ++i) out << "module " << i << "\n";
+  });
+  const std::string text = read_all(file);
+  EXPECT_EQ(text.rfind("module 0\n", 0), 0u);
+  EXPECT_THAT(text, ::testing::EndsWith("module 999\n"));
+  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"report.html"});
+}
+
+TEST(WriteFileAtomically, WriterThatThrowsLeavesTheOldFileAndNoTemporary) {
+  TempDir dir;
+  const fs::path file = dir.path() / "report.json";
+  write_file_atomically(file, "old report");
+  EXPECT_THROW(write_file_atomically(file,
+                                     [](std::ostream& out) {
+                                       out << "half of a new rep";
+                                       throw std::runtime_error("a cell could not be read back");
+                                     }),
+               std::runtime_error);
+  EXPECT_EQ(read_all(file), "old report");
+  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"report.json"});
+}
+
 TEST(WriteFileAtomically, FileIsReadableByOthersLikeAnyReport) {
   TempDir dir;
   const fs::path file = dir.path() / "r.json";

@@ -48,7 +48,7 @@ std::string baseline_key(const CellKey& key) {
 
 Baseline baseline_from_report(const RunReport& report) {
   Baseline b;
-  for (const CellResult& c : report.cells) {
+  for (const CellEntry& c : report.cells.entries()) {
     auto [it, inserted] = b.outcomes.emplace(baseline_key(c.key), c.outcome);
     if (!inserted) it->second = worst(it->second, c.outcome);
   }
@@ -57,12 +57,12 @@ Baseline baseline_from_report(const RunReport& report) {
 
 std::string baseline_to_text(const RunReport& report) {
   const Baseline b = baseline_from_report(report);
-  std::vector<const CellResult*> ordered;
-  for (const CellResult& c : report.cells) ordered.push_back(&c);
+  std::vector<const CellEntry*> ordered;
+  for (const CellEntry& c : report.cells.entries()) ordered.push_back(&c);
   std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const CellResult* a, const CellResult* z) { return report_order(a->key, z->key); });
+                   [](const CellEntry* a, const CellEntry* z) { return report_order(a->key, z->key); });
   ordered_json cells = ordered_json::object();
-  for (const CellResult* c : ordered) {
+  for (const CellEntry* c : ordered) {
     const std::string key = baseline_key(c->key);
     if (!cells.contains(key)) cells[key] = std::string(to_string(b.outcomes.at(key)));
   }
@@ -93,16 +93,16 @@ Baseline read_baseline_file(const std::filesystem::path& file) {
 
 void apply_baseline(RunReport& report, const Baseline& baseline) {
   report.baseline_given = true;
-  for (CellResult& c : report.cells) {
-    const auto it = baseline.outcomes.find(baseline_key(c.key));
-    c.baseline = it == baseline.outcomes.end() ? std::nullopt : std::optional<Outcome>(it->second);
+  for (size_t i = 0; i < report.cells.size(); ++i) {
+    const auto it = baseline.outcomes.find(baseline_key(report.cells.entries()[i].key));
+    report.cells.set_baseline(i, it == baseline.outcomes.end() ? std::nullopt : std::optional<Outcome>(it->second));
   }
 }
 
 BaselineComparison compare_with_baseline(const RunReport& report, const std::vector<Config>& required) {
   BaselineComparison cmp;
   if (!report.baseline_given) return cmp;
-  for (const CellResult& c : report.cells) {
+  for (const CellEntry& c : report.cells.entries()) {
     const bool bad_now = outcome_fails_gate(c.outcome, c.key.config, required);
     const bool bad_before = c.baseline && outcome_fails_gate(*c.baseline, c.key.config, required);
     if (bad_now && !c.baseline) {
@@ -123,14 +123,14 @@ std::string render_baseline_notes(const RunReport& report, const std::vector<Con
   if (!report.baseline_given) return "";
   const BaselineComparison cmp = compare_with_baseline(report, required);
   std::string out = "\nbaseline:\n";
-  const auto line = [&](std::string_view mark, const CellResult* c, const std::string& note) {
+  const auto line = [&](std::string_view mark, const CellEntry* c, const std::string& note) {
     out += fmt::format("  {:<8} {} {} {} {}: {}{}\n", mark, c->key.module, c->key.python, c->key.config, c->key.check,
                        to_string(c->outcome), note);
   };
-  for (const CellResult* c : cmp.known) line("known", c, " (as in the baseline: does not fail the gate)");
-  for (const CellResult* c : cmp.changed) line("changed", c, fmt::format(" (baseline: {})", to_string(*c->baseline)));
-  for (const CellResult* c : cmp.new_bad) line("new", c, " (not in the baseline)");
-  for (const CellResult* c : cmp.improved) line("better", c, fmt::format(" (baseline: {})", to_string(*c->baseline)));
+  for (const CellEntry* c : cmp.known) line("known", c, " (as in the baseline: does not fail the gate)");
+  for (const CellEntry* c : cmp.changed) line("changed", c, fmt::format(" (baseline: {})", to_string(*c->baseline)));
+  for (const CellEntry* c : cmp.new_bad) line("new", c, " (not in the baseline)");
+  for (const CellEntry* c : cmp.improved) line("better", c, fmt::format(" (baseline: {})", to_string(*c->baseline)));
   if (!cmp.improved.empty()) {
     out += fmt::format("  {} cell(s) better than baseline; refresh with: {}\n", cmp.improved.size(), refresh_command);
   }

@@ -43,10 +43,10 @@ void apply_baseline(RunReport& report, const Baseline& baseline);
 
 // How the run compares with its baseline, each list in report order.
 struct BaselineComparison {
-  std::vector<const CellResult*> known;     // fails the gate by itself, but the baseline had it
-  std::vector<const CellResult*> changed;   // fails the gate, the baseline had another outcome
-  std::vector<const CellResult*> new_bad;   // fails the gate, not in the baseline
-  std::vector<const CellResult*> improved;  // the baseline's outcome failed the gate, this one does not
+  std::vector<const CellEntry*> known;     // fails the gate by itself, but the baseline had it
+  std::vector<const CellEntry*> changed;   // fails the gate, the baseline had another outcome
+  std::vector<const CellEntry*> new_bad;   // fails the gate, not in the baseline
+  std::vector<const CellEntry*> improved;  // the baseline's outcome failed the gate, this one does not
 };
 BaselineComparison compare_with_baseline(const RunReport& report, const std::vector<Config>& required);
 

@@ -117,12 +117,12 @@ TEST(BaselineGate, AKnownCrashDoesNotFailTheGateButANewOneDoes) {
   RunReport r = report_of({cell("a", "3.12.1", "legacy", "teardown", Outcome::crash)});
   EXPECT_EQ(gate_exit_code(r, {}), 1);
   apply_baseline(r, baseline_of({{"a:3.12:legacy:teardown", Outcome::crash}}));
-  EXPECT_EQ(r.cells[0].baseline, Outcome::crash);
+  EXPECT_EQ(r.cells.at(0).baseline, Outcome::crash);
   EXPECT_EQ(gate_exit_code(r, {}), 0);
-  EXPECT_EQ(r.cells[0].outcome, Outcome::crash) << "the crash stays in the report";
+  EXPECT_EQ(r.cells.at(0).outcome, Outcome::crash) << "the crash stays in the report";
 
   apply_baseline(r, baseline_of({{"a:3.13:legacy:teardown", Outcome::crash}}));  // another Python's crash
-  EXPECT_FALSE(r.cells[0].baseline.has_value());
+  EXPECT_FALSE(r.cells.at(0).baseline.has_value());
   EXPECT_EQ(gate_exit_code(r, {}), 1);
 }
 

@@ -13,7 +13,7 @@ namespace isocheck {
 
 // The rule without the baseline: would `outcome` in `config` fail the gate?
 bool outcome_fails_gate(Outcome outcome, const std::string& config, const std::vector<Config>& required);
-bool cell_fails_gate(const CellResult& cell, const std::vector<Config>& required);
+bool cell_fails_gate(const CellEntry& cell, const std::vector<Config>& required);
 int gate_exit_code(const RunReport& report, const std::vector<Config>& required);
 
 }  // namespace isocheck

@@ -25,7 +25,7 @@ TEST(Gate, DefectsCrashesTimeoutsAndErrorsFailTheGate) {
     const RunReport report = report_of({cell(Outcome::pass), cell(bad, "legacy"), cell(Outcome::skip)});
     EXPECT_EQ(gate_exit_code(report, {}), kExitGateFailed) << to_string(bad);
     EXPECT_EQ(gate_exit_code(report, {}), 1);
-    EXPECT_TRUE(cell_fails_gate(cell(bad), {})) << to_string(bad);
+    EXPECT_TRUE(cell_fails_gate(entry_of(cell(bad)), {})) << to_string(bad);
   }
 }
 
@@ -38,10 +38,10 @@ TEST(Gate, PassSkipWarnAndUnsupportedPassTheGate) {
 
 TEST(Gate, UnsupportedFailsOnlyInARequiredConfig) {
   const CellResult isolated = cell(Outcome::unsupported, "isolated");
-  EXPECT_FALSE(cell_fails_gate(isolated, {}));
-  EXPECT_FALSE(cell_fails_gate(isolated, {Config::legacy}));
-  EXPECT_TRUE(cell_fails_gate(isolated, {Config::isolated}));
-  EXPECT_TRUE(cell_fails_gate(isolated, {Config::main, Config::isolated}));
+  EXPECT_FALSE(cell_fails_gate(entry_of(isolated), {}));
+  EXPECT_FALSE(cell_fails_gate(entry_of(isolated), {Config::legacy}));
+  EXPECT_TRUE(cell_fails_gate(entry_of(isolated), {Config::isolated}));
+  EXPECT_TRUE(cell_fails_gate(entry_of(isolated), {Config::main, Config::isolated}));
 
   const RunReport report = report_of({cell(Outcome::pass, "legacy"), isolated});
   EXPECT_EQ(gate_exit_code(report, {Config::legacy}), 0);
@@ -50,12 +50,12 @@ TEST(Gate, UnsupportedFailsOnlyInARequiredConfig) {
 
 TEST(Gate, RequireDoesNotTurnOtherOutcomesIntoFailures) {
   for (Outcome ok : {Outcome::pass, Outcome::skip, Outcome::warn}) {
-    EXPECT_FALSE(cell_fails_gate(cell(ok, "isolated"), {Config::isolated})) << to_string(ok);
+    EXPECT_FALSE(cell_fails_gate(entry_of(cell(ok, "isolated")), {Config::isolated})) << to_string(ok);
   }
 }
 
 TEST(Gate, UnsupportedInTheNoConfigColumnIsNeverRequired) {
-  EXPECT_FALSE(cell_fails_gate(cell(Outcome::unsupported, "-"), {Config::main, Config::legacy, Config::isolated}));
+  EXPECT_FALSE(cell_fails_gate(entry_of(cell(Outcome::unsupported, "-")), {Config::main, Config::legacy, Config::isolated}));
 }
 
 TEST(Gate, IncompleteRunFailsTheGateEvenWhenEveryCellPassed) {

@@ -20,7 +20,11 @@ RunReport merge_reports(const std::vector<NamedReport>& inputs) {
   if (inputs.empty()) throw UsageError("merge: name at least one report");
   RunReport merged;
   merged.tool_version = inputs.front().report.tool_version;
-  std::map<CellKey, std::string> cell_source;  // where each merged cell came from
+  struct Source {
+    std::string file;  // where the merged cell came from
+    Outcome outcome;
+  };
+  std::map<CellKey, Source> cell_source;
   for (const NamedReport& input : inputs) {
     const RunReport& r = input.report;
     for (const PythonTarget& p : r.pythons) {
@@ -34,16 +38,14 @@ RunReport merge_reports(const std::vector<NamedReport>& inputs) {
     merged.incomplete += r.incomplete;
     merged.baseline_given = merged.baseline_given || r.baseline_given;
     for (const CellResult& c : r.cells) {
-      const auto [it, inserted] = cell_source.emplace(c.key, input.file);
+      const auto [it, inserted] = cell_source.emplace(c.key, Source{input.file, c.outcome});
       if (inserted) {
         merged.cells.push_back(c);
         continue;
       }
-      const auto same = std::find_if(merged.cells.begin(), merged.cells.end(),
-                                     [&](const CellResult& m) { return m.key == c.key; });
-      if (same->outcome != c.outcome) {
+      if (it->second.outcome != c.outcome) {
         throw UsageError(fmt::format("merge: cell {}:{}:{}:{} is {} in {} but {} in {}", c.key.module, c.key.python,
-                                     c.key.config, c.key.check, to_string(same->outcome), it->second,
+                                     c.key.config, c.key.check, to_string(it->second.outcome), it->second.file,
                                      to_string(c.outcome), input.file));
       }
     }

@@ -45,7 +45,9 @@ RunReport full_run() {
 
 RunReport shard_of(const RunReport& full, Shard s) {
   RunReport part = full;
-  std::erase_if(part.cells, [&](const CellResult& c) { return !in_shard(c.key, s); });
+  std::vector<CellResult> cells = full.cells.loaded();
+  std::erase_if(cells, [&](const CellResult& c) { return !in_shard(c.key, s); });
+  part.cells = std::move(cells);
   return part;
 }
 
@@ -83,7 +85,9 @@ TEST(Merge, ACellInTwoReportsWithOneOutcomeIsKeptOnce) {
 TEST(Merge, ACellWithTwoOutcomesIsAUsageErrorNamingBothFiles) {
   const RunReport a = full_run();
   RunReport b = full_run();
-  b.cells[0].outcome = Outcome::timeout;
+  std::vector<CellResult> cells = b.cells.loaded();
+  cells[0].outcome = Outcome::timeout;
+  b.cells = std::move(cells);
   try {
     merge_reports({{"shard1.json", a}, {"shard2.json", b}});
     ADD_FAILURE() << "conflict accepted";
@@ -95,10 +99,10 @@ TEST(Merge, ACellWithTwoOutcomesIsAUsageErrorNamingBothFiles) {
 
 TEST(Merge, IncompleteCountsAddUpAndFailTheGate) {
   RunReport a = full_run();
-  a.cells = {cell("alpha", "3.12.1", "main", "import", Outcome::pass)};
+  a.cells = std::vector<CellResult>{cell("alpha", "3.12.1", "main", "import", Outcome::pass)};
   a.incomplete = 2;
   RunReport b = a;
-  b.cells = {cell("alpha", "3.13.0", "main", "import", Outcome::pass)};
+  b.cells = std::vector<CellResult>{cell("alpha", "3.13.0", "main", "import", Outcome::pass)};
   b.incomplete = 1;
   const RunReport merged = merge_reports({{"a", a}, {"b", b}});
   EXPECT_EQ(merged.incomplete, 3);
@@ -118,7 +122,7 @@ TEST(Merge, TotalsAreRecomputedFromTheMergedCells) {
 TEST(Merge, BaselineOutcomesSurviveSoKnownCellsStillPassTheGate) {
   RunReport a = full_run();
   a.baseline_given = true;
-  for (CellResult& c : a.cells) c.baseline = c.outcome;  // everything known
+  for (size_t i = 0; i < a.cells.size(); ++i) a.cells.set_baseline(i, a.cells.entries()[i].outcome);  // all known
   const RunReport merged = merge_reports({{"1", shard_of(a, {1, 2})}, {"2", shard_of(a, {2, 2})}});
   EXPECT_TRUE(merged.baseline_given);
   EXPECT_EQ(gate_exit_code(merged, {}), 0);

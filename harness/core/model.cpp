@@ -52,14 +52,11 @@ bool report_order(const CellKey& a, const CellKey& b) {
          std::forward_as_tuple(b.module, version_parts(b.python), check_rank(b.check), config_rank(b.config));
 }
 
-void RunReport::finish() {
-  std::stable_sort(cells.begin(), cells.end(),
-                   [](const CellResult& a, const CellResult& b) { return report_order(a.key, b.key); });
-}
+void RunReport::finish() { cells.sort_into_report_order(); }
 
 int RunReport::count(Outcome outcome) const {
-  return static_cast<int>(std::count_if(cells.begin(), cells.end(),
-                                        [&](const CellResult& c) { return c.outcome == outcome; }));
+  return static_cast<int>(std::count_if(cells.entries().begin(), cells.entries().end(),
+                                        [&](const CellEntry& c) { return c.outcome == outcome; }));
 }
 
 }  // namespace isocheck

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cell_store.h"
 #include "core/outcome.h"
 
 namespace isocheck {
@@ -22,34 +23,12 @@ struct PythonTarget {
   std::string requested_as;  // the --python value that chose it (an executable path); empty: the minor
 };
 
-// One (module, python, config, check). `config` is "main", "legacy", "isolated" or "-".
-struct CellKey {
-  std::string module;
-  std::string python;  // full version
-  std::string config;
-  std::string check;
-  auto operator<=>(const CellKey&) const = default;
-};
-
-struct CellResult {
-  CellKey key;
-  Outcome outcome = Outcome::error;
-  std::string summary;
-  nlohmann::ordered_json details = nlohmann::ordered_json::object();
-  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
-  double duration_ms = 0;
-  std::string repro;
-  // --baseline: the outcome the baseline file gave this cell (nullopt: the cell is new).
-  // Meaningful only when RunReport::baseline_given (core/baseline.h).
-  std::optional<Outcome> baseline;
-};
-
 struct RunReport {
   std::string tool_version;
   std::string created;  // ISO 8601 UTC
   std::vector<PythonTarget> pythons;
   std::vector<std::string> modules;
-  std::vector<CellResult> cells;  // sorted by (module, python, check, config) by finish()
+  CellStore cells;  // sorted by (module, python, check, config) by finish()
   int incomplete = 0;             // planned cells that never ran (interrupted run)
   bool baseline_given = false;    // --baseline: every cell carries its baseline outcome
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "core/catalog.h"
 
@@ -111,6 +112,7 @@ std::optional<HostVerdict> unavailable(const ModuleAvailability& availability, c
 
 std::vector<PlannedCell> plan_cells(const RunOptions& options, const std::vector<PythonTarget>& pythons,
                                     const ModuleAvailability& availability) {
+  const auto context = std::make_shared<const PlanContext>(PlanContext{options, pythons});
   std::vector<PlannedCell> cells;
   for (const std::string& module : options.modules) {
     for (const PythonTarget& python : pythons) {
@@ -123,7 +125,7 @@ std::vector<PlannedCell> plan_cells(const RunOptions& options, const std::vector
           // No interpreter, no config: the driver reads the extension file itself.
           PlannedCell cell;
           cell.key = CellKey{module, python.version, std::string(kNoConfig), check_id};
-          cell.repro = repro_command(options, python, module, check_id, cell.key.config);
+          cell.context = context;
           cell.preset = blocked ? *blocked : check->in_driver(availability.at({module, python.version}).origin);
           cells.push_back(std::move(cell));
           continue;
@@ -132,16 +134,13 @@ std::vector<PlannedCell> plan_cells(const RunOptions& options, const std::vector
           if (std::find(options.configs.begin(), options.configs.end(), config) == options.configs.end()) continue;
           PlannedCell cell;
           cell.key = CellKey{module, python.version, std::string(to_string(config)), check_id};
-          cell.repro = repro_command(options, python, module, check_id, cell.key.config);
+          cell.context = context;
           if (blocked) {
             cell.preset = blocked;
           } else if (check->variants.empty()) {
-            cell.runs.push_back({"", cell_invocation(options, python, module, check_id, config, "")});
+            cell.runs.push_back({""});
           } else {
-            for (std::string_view variant : check->variants) {
-              cell.runs.push_back({std::string(variant),
-                                   cell_invocation(options, python, module, check_id, config, variant)});
-            }
+            for (std::string_view variant : check->variants) cell.runs.push_back({variant});
           }
           cells.push_back(std::move(cell));
         }
@@ -149,6 +148,29 @@ std::vector<PlannedCell> plan_cells(const RunOptions& options, const std::vector
     }
   }
   return cells;
+}
+
+namespace {
+
+const PythonTarget& python_of(const PlannedCell& cell) {
+  for (const PythonTarget& p : cell.context->pythons) {
+    if (p.version == cell.key.python) return p;
+  }
+  throw std::logic_error("planned cell of an unplanned Python " + cell.key.python);
+}
+
+}  // namespace
+
+HostInvocation host_invocation(const PlannedCell& cell, const PlannedRun& run) {
+  const std::optional<Config> config = parse_config(cell.key.config);
+  if (!cell.context || !config) throw std::logic_error("host_invocation: cell " + cell.key.check + " runs no host");
+  return cell_invocation(cell.context->options, python_of(cell), cell.key.module, cell.key.check, *config,
+                         run.variant);
+}
+
+std::string repro_of(const PlannedCell& cell) {
+  if (!cell.context) return "";
+  return repro_command(cell.context->options, python_of(cell), cell.key.module, cell.key.check, cell.key.config);
 }
 
 }  // namespace isocheck

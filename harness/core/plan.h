@@ -3,8 +3,10 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,17 +42,31 @@ struct ModuleLocation {
 // (module as given, python full version) -> location
 using ModuleAvailability = std::map<std::pair<std::string, std::string>, ModuleLocation>;
 
-struct PlannedRun {
-  std::string variant;  // empty for checks without variants
-  HostInvocation invocation;
+// What every cell of one plan shares: the options and the Pythons it was planned for.
+struct PlanContext {
+  RunOptions options;
+  std::vector<PythonTarget> pythons;
 };
 
+struct PlannedRun {
+  std::string_view variant;  // a catalog variant (static storage); empty for checks without variants
+};
+
+// A cell keeps only its key and its runs' variants: the host invocations and the repro command
+// are built from the plan's shared context when they are needed (host_invocation, repro_of).
+// A survey plans thousands of cells, and the driver's memory must not grow with them (issue #6).
 struct PlannedCell {
   CellKey key;
-  std::string repro;
   std::vector<PlannedRun> runs;
   std::optional<HostVerdict> preset;  // decided without running a host (e.g. module missing)
+  std::shared_ptr<const PlanContext> context;
 };
+
+// The host process that performs `run` of `cell`.
+HostInvocation host_invocation(const PlannedCell& cell, const PlannedRun& run);
+
+// The command line that reruns exactly `cell` (empty for a cell planned without a context).
+std::string repro_of(const PlannedCell& cell);
 
 // One cell per (module, python, check, config in check.configs ∩ options.configs).
 std::vector<PlannedCell> plan_cells(const RunOptions& options, const std::vector<PythonTarget>& pythons,

@@ -154,7 +154,7 @@ TEST(PlanCells, CellRunsTheHostOfItsPythonWithTheCellArguments) {
   ASSERT_EQ(cells[0].runs.size(), 1u);
   EXPECT_FALSE(cells[0].preset.has_value());
   EXPECT_EQ(cells[0].runs[0].variant, "");
-  const HostInvocation& inv = cells[0].runs[0].invocation;
+  const HostInvocation inv = host_invocation(cells[0], cells[0].runs[0]);
   EXPECT_EQ(inv.executable, pythons[0].host);
   EXPECT_EQ(inv.timeout, 12s);
   ASSERT_FALSE(inv.args.empty());
@@ -185,9 +185,10 @@ TEST(PlanCells, CheckWithVariantsGetsOneRunPerVariant) {
   for (size_t i = 0; i < teardown->variants.size(); ++i) {
     const PlannedRun& run = cells[0].runs[i];
     EXPECT_EQ(run.variant, teardown->variants[i]);
-    EXPECT_EQ(all_args_after(run.invocation.args, "--variant"), std::vector<std::string>{std::string(run.variant)});
-    EXPECT_EQ(arg_after(run.invocation.args, "--check"), "teardown");
-    EXPECT_EQ(arg_after(run.invocation.args, "--config"), "isolated");
+    const HostInvocation inv = host_invocation(cells[0], run);
+    EXPECT_EQ(all_args_after(inv.args, "--variant"), std::vector<std::string>{std::string(run.variant)});
+    EXPECT_EQ(arg_after(inv.args, "--check"), "teardown");
+    EXPECT_EQ(arg_after(inv.args, "--config"), "isolated");
   }
 }
 
@@ -217,7 +218,7 @@ TEST_P(PlanUnavailable, ModuleThatCannotRunUnderAPythonGetsPresetErrorsAndNoRuns
       EXPECT_THAT(c.preset->summary, HasSubstr("m"));
       EXPECT_THAT(c.preset->summary, HasSubstr(GetParam().expected_words));
       EXPECT_TRUE(c.runs.empty());
-      EXPECT_FALSE(c.repro.empty());
+      EXPECT_FALSE(repro_of(c).empty());
     } else {
       ++runnable;
       // Checks computed by the driver (lint) are presets by nature; all others run a host.
@@ -300,8 +301,8 @@ TEST(PlanCells, ReproOfEachCellNamesThatCell) {
   const std::vector<PythonTarget> pythons = {py("3.12.1", "3.12")};
   const RunOptions options = default_options({"m"});
   for (const PlannedCell& c : plan_cells(options, pythons, everywhere(options.modules, pythons))) {
-    EXPECT_EQ(c.repro, repro_command(options, pythons[0], "m", c.key.check, c.key.config));
-    EXPECT_THAT(c.repro, HasSubstr(c.key.config == kNoConfig ? "--check " + c.key.check
+    EXPECT_EQ(repro_of(c), repro_command(options, pythons[0], "m", c.key.check, c.key.config));
+    EXPECT_THAT(repro_of(c), HasSubstr(c.key.config == kNoConfig ? "--check " + c.key.check
                                                              : "--check " + c.key.check + " --config " + c.key.config));
   }
 }

@@ -146,18 +146,18 @@ int run_repro(ReproRequest request, HostExecutor& executor, std::ostream& out) {
     print_forensics(*cell.preset, out);
     return kExitGateFailed;
   }
-  if (request.gdb) exec_gdb(cell.runs.front().invocation, pythons.front(), out);
+  if (request.gdb) exec_gdb(host_invocation(cell, cell.runs.front()), pythons.front(), out);
 
   const Symbolizer symbolizer =
       request.driver.empty() ? in_process_symbolizer() : isolated_symbolizer(executor, request.driver);
   std::vector<std::pair<std::string, HostVerdict>> verdicts;
   for (const PlannedRun& run : cell.runs) {
-    HostInvocation inv = run.invocation;
+    HostInvocation inv = host_invocation(cell, run);
     inv.live_output = true;
     out << fmt::format("isocheck: {} {} {} {}{} (module output follows)\n", spec.module, pythons.front().version,
-                       spec.config, spec.check, run.variant.empty() ? "" : " [" + run.variant + "]")
+                       spec.config, spec.check, run.variant.empty() ? "" : " [" + std::string(run.variant) + "]")
         << std::flush;
-    verdicts.emplace_back(run.variant, classify_run(executor.run(inv), inv.timeout, symbolizer));
+    verdicts.emplace_back(std::string(run.variant), classify_run(executor.run(inv), inv.timeout, symbolizer));
   }
   HostVerdict merged = merge_variants(verdicts);
   append_hint(merged);

@@ -228,9 +228,15 @@ int execute(RunRequest& request, HostExecutor& executor, const std::vector<Pytho
   const Symbolizer symbolizer =
       request.driver.empty() ? in_process_symbolizer() : isolated_symbolizer(executor, request.driver);
   ProgressReporter reporter(progress, request.live_progress, cells);
-  report.cells = run_cells(cells, executor, request.jobs,
-                           [&](const CellResult& r, size_t, size_t) { reporter.cell_finished(r); }, symbolizer,
-                           [] { return interrupt_signal() != 0; });
+  // Each result goes to disk as it comes: memory holds a small entry per cell (issue #6).
+  report.cells = CellStore::spooled();
+  run_cells(
+      cells, executor, request.jobs,
+      [&](CellResult r, size_t, size_t) {
+        reporter.cell_finished(r);
+        report.cells.push_back(std::move(r));
+      },
+      symbolizer, [] { return interrupt_signal() != 0; });
   reporter.finish();
   report.incomplete = static_cast<int>(cells.size() - report.cells.size());
   executor.reap_strays();  // escaped processes of any host (process_executor.cpp), also untagged ones

@@ -18,15 +18,14 @@ CellResult make_result(const PlannedCell& cell, const HostVerdict& verdict, doub
   r.details = verdict.details;
   r.metrics = verdict.metrics;
   r.duration_ms = duration_ms;
-  r.repro = cell.repro;
+  r.repro = repro_of(cell);
   return r;
 }
 
 }  // namespace
 
-std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs,
-                                  const CellDone& on_done, const Symbolizer& symbolizer,
-                                  const std::function<bool()>& stop_requested) {
+size_t run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs, const CellDone& on_done,
+                 const Symbolizer& symbolizer, const std::function<bool()>& stop_requested) {
   // Flatten to individual host runs so that a many-variant cell keeps every worker busy.
   struct Job {
     size_t cell;
@@ -37,19 +36,18 @@ std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExe
   std::vector<double> durations(cells.size(), 0.0);
   std::vector<size_t> remaining(cells.size());
   for (size_t c = 0; c < cells.size(); ++c) {
-    verdicts[c].resize(cells[c].runs.size());
     remaining[c] = cells[c].runs.size();
     for (size_t r = 0; r < cells[c].runs.size(); ++r) jobs_list.push_back({c, r});
   }
 
-  std::vector<CellResult> results;
-  results.reserve(cells.size());
+  size_t completed = 0;
   std::mutex mutex;
   auto complete = [&](size_t c) {  // called with `mutex` held
     HostVerdict verdict = cells[c].preset ? *cells[c].preset : merge_variants(verdicts[c]);
+    std::vector<std::pair<std::string, HostVerdict>>().swap(verdicts[c]);  // the result carries it now
     append_hint(verdict);
-    results.push_back(make_result(cells[c], verdict, durations[c]));
-    if (on_done) on_done(results.back(), results.size(), cells.size());
+    ++completed;
+    if (on_done) on_done(make_result(cells[c], verdict, durations[c]), completed, cells.size());
   };
   {
     std::lock_guard lock(mutex);
@@ -64,11 +62,14 @@ std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExe
       if (stop_requested && stop_requested()) return;
       const PlannedCell& cell = cells[jobs_list[j].cell];
       const PlannedRun& planned = cell.runs[jobs_list[j].run];
-      const HostRun run = executor.run(planned.invocation);
+      const HostInvocation invocation = host_invocation(cell, planned);
+      const HostRun run = executor.run(invocation);
       if (run.interrupted) return;  // its cell stays incomplete
-      HostVerdict verdict = classify_run(run, planned.invocation.timeout, symbolizer);
+      HostVerdict verdict = classify_run(run, invocation.timeout, symbolizer);
       std::lock_guard lock(mutex);
-      verdicts[jobs_list[j].cell][jobs_list[j].run] = {planned.variant, std::move(verdict)};
+      auto& slots = verdicts[jobs_list[j].cell];  // made when the cell's first run ends, freed with it
+      slots.resize(cell.runs.size());
+      slots[jobs_list[j].run] = {std::string(planned.variant), std::move(verdict)};
       durations[jobs_list[j].cell] += run.duration_ms;
       if (--remaining[jobs_list[j].cell] == 0) complete(jobs_list[j].cell);
     }
@@ -77,7 +78,7 @@ std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExe
   std::vector<std::jthread> pool;
   for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
   pool.clear();  // joins
-  return results;
+  return completed;
 }
 
 }  // namespace isocheck

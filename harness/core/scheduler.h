@@ -15,11 +15,14 @@
 
 namespace isocheck {
 
-// Called (serialised) as each cell completes, with how many are done out of how many.
-using CellDone = std::function<void(const CellResult& result, size_t done, size_t total)>;
+// Called (serialised) as each cell completes, with how many are done out of how many. The
+// result is handed over, not kept: the caller decides where it lives (a spooled CellStore in a
+// real run, so that memory does not grow with the cells; issue #6).
+using CellDone = std::function<void(CellResult result, size_t done, size_t total)>;
 
-std::vector<CellResult> run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs,
-                                  const CellDone& on_done, const Symbolizer& symbolizer = in_process_symbolizer(),
-                                  const std::function<bool()>& stop_requested = {});
+// Returns how many cells completed (all of them unless the run was stopped).
+size_t run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs, const CellDone& on_done,
+                 const Symbolizer& symbolizer = in_process_symbolizer(),
+                 const std::function<bool()>& stop_requested = {});
 
 }  // namespace isocheck

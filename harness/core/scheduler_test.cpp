@@ -104,26 +104,43 @@ HostRun behave_by_module_name(const HostInvocation& inv) {
   return run;
 }
 
-PlannedRun planned_run(const std::string& module, const std::string& check, const std::string& config,
-                       const std::string& variant = "") {
-  PlannedRun r;
-  r.variant = variant;
-  r.invocation.executable = "/fake/host";
-  r.invocation.timeout = 2s;
-  r.invocation.args = {"cell", "--module", module, "--check", check, "--config", config};
-  if (!variant.empty()) {
-    r.invocation.args.push_back("--variant");
-    r.invocation.args.push_back(variant);
+// A plan whose Pythons, 3.12.1 and 3.13.0, run "/fake/host-X.Y" under `timeout`.
+std::shared_ptr<const PlanContext> fake_context(std::chrono::milliseconds timeout = 2s) {
+  PlanContext context;
+  for (const auto& [version, minor] : {std::pair{"3.12.1", "3.12"}, std::pair{"3.13.0", "3.13"}}) {
+    PythonTarget p;
+    p.version = version;
+    p.minor = minor;
+    p.executable = std::string("/fake/python") + minor;
+    p.host = std::string("/fake/host-") + minor;
+    context.pythons.push_back(p);
   }
-  return r;
+  context.options.timeout = timeout;
+  return std::make_shared<const PlanContext>(std::move(context));
 }
 
 PlannedCell planned_cell(const std::string& module, const std::string& check, const std::string& config) {
   PlannedCell c;
   c.key = CellKey{module, "3.12.1", config, check};
-  c.repro = "isocheck run " + module + " --check " + check + " --config " + config;
-  c.runs.push_back(planned_run(module, check, config));
+  c.context = fake_context();
+  c.runs.push_back({""});
   return c;
+}
+
+// run_cells, keeping every result (the driver spools them instead).
+std::vector<CellResult> run_all(const std::vector<PlannedCell>& cells, HostExecutor& executor, int jobs,
+                                const std::function<void(const CellResult&, size_t, size_t)>& on_done,
+                                const Symbolizer& symbolizer = in_process_symbolizer(),
+                                const std::function<bool()>& stop_requested = {}) {
+  std::vector<CellResult> results;
+  run_cells(
+      cells, executor, jobs,
+      [&](CellResult r, size_t done, size_t total) {
+        if (on_done) on_done(r, done, total);
+        results.push_back(std::move(r));
+      },
+      symbolizer, stop_requested);
+  return results;
 }
 
 std::set<CellKey> keys_of(const std::vector<CellResult>& results) {
@@ -144,7 +161,7 @@ TEST(RunCells, EveryPlannedCellYieldsExactlyOneResultWhateverItsHostDid) {
     for (const char* config : {"legacy", "isolated"}) cells.push_back(planned_cell(module, "cycles", config));
   }
   FakeExecutor executor(behave_by_module_name);
-  const auto results = run_cells(cells, executor, 3, nullptr);
+  const auto results = run_all(cells, executor, 3, nullptr);
 
   ASSERT_EQ(results.size(), cells.size());
   EXPECT_EQ(keys_of(results), keys_of(cells));
@@ -162,10 +179,11 @@ TEST(RunCells, EveryPlannedCellYieldsExactlyOneResultWhateverItsHostDid) {
 TEST(RunCells, ResultCarriesTheCellKeyReproAndTheClassifiedEvidence) {
   const std::vector<PlannedCell> cells = {planned_cell("segv", "import", "isolated")};
   FakeExecutor executor(behave_by_module_name);
-  const auto results = run_cells(cells, executor, 1, nullptr);
+  const auto results = run_all(cells, executor, 1, nullptr);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].key, cells[0].key);
-  EXPECT_EQ(results[0].repro, cells[0].repro);
+  EXPECT_EQ(results[0].repro, repro_of(cells[0]));
+  EXPECT_THAT(results[0].repro, HasSubstr("run segv"));
   EXPECT_EQ(results[0].outcome, Outcome::crash);
   EXPECT_EQ(results[0].details.value("signal", ""), "SIGSEGV");
   EXPECT_DOUBLE_EQ(results[0].duration_ms, 10);
@@ -173,9 +191,9 @@ TEST(RunCells, ResultCarriesTheCellKeyReproAndTheClassifiedEvidence) {
 
 TEST(RunCells, TimeoutOfTheInvocationIsUsedToClassify) {
   std::vector<PlannedCell> cells = {planned_cell("hang", "import", "main")};
-  cells[0].runs[0].invocation.timeout = 7s;
+  cells[0].context = fake_context(7s);
   FakeExecutor executor(behave_by_module_name);
-  const auto results = run_cells(cells, executor, 1, nullptr);
+  const auto results = run_all(cells, executor, 1, nullptr);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].outcome, Outcome::timeout);
   EXPECT_THAT(results[0].summary, HasSubstr("7 s"));
@@ -186,20 +204,20 @@ TEST(RunCells, PresetCellsCompleteWithoutRunningAnything) {
   for (const char* config : {"main", "legacy", "isolated"}) {
     PlannedCell c;
     c.key = CellKey{"absent", "3.13.0", config, "import"};
-    c.repro = "r";
+    c.context = fake_context();
     c.preset = make_verdict(Outcome::error, "absent is not importable by Python 3.13.0");
     cells.push_back(c);
   }
   FakeExecutor executor(behave_by_module_name);
   std::atomic<int> callbacks{0};
-  const auto results = run_cells(cells, executor, 2, [&](const CellResult&, size_t, size_t) { ++callbacks; });
+  const auto results = run_all(cells, executor, 2, [&](const CellResult&, size_t, size_t) { ++callbacks; });
   EXPECT_TRUE(executor.invocations().empty());
   ASSERT_EQ(results.size(), 3u);
   EXPECT_EQ(keys_of(results), keys_of(cells));
   for (const CellResult& r : results) {
     EXPECT_EQ(r.outcome, Outcome::error);
     EXPECT_EQ(r.summary, "absent is not importable by Python 3.13.0");
-    EXPECT_EQ(r.repro, "r");
+    EXPECT_THAT(r.repro, HasSubstr("run absent --python 3.13 --check import"));
   }
   EXPECT_EQ(callbacks.load(), 3);
 }
@@ -212,7 +230,7 @@ TEST(RunCells, PresetAndRunnableCellsMixWithoutLosingAny) {
   cells.push_back(preset);
   cells.push_back(planned_cell("ok", "import", "legacy"));
   FakeExecutor executor(behave_by_module_name);
-  const auto results = run_cells(cells, executor, 2, nullptr);
+  const auto results = run_all(cells, executor, 2, nullptr);
   EXPECT_EQ(keys_of(results), keys_of(cells));
   EXPECT_EQ(results.size(), 3u);
   EXPECT_EQ(executor.invocations().size(), 2u);
@@ -221,8 +239,8 @@ TEST(RunCells, PresetAndRunnableCellsMixWithoutLosingAny) {
 TEST(RunCells, VariantsOfOneCellAreRunSeparatelyAndMergedIntoOneResult) {
   PlannedCell cell;
   cell.key = CellKey{"m", "3.12.1", "isolated", "teardown"};
-  cell.repro = "repro";
-  for (const char* v : {"lifo", "fifo", "middle", "finalize"}) cell.runs.push_back(planned_run("m", "teardown", "isolated", v));
+  cell.context = fake_context();
+  for (const char* v : {"lifo", "fifo", "middle", "finalize"}) cell.runs.push_back({v});
 
   FakeExecutor executor([](const HostInvocation& inv) {
     HostRun run;
@@ -236,7 +254,7 @@ TEST(RunCells, VariantsOfOneCellAreRunSeparatelyAndMergedIntoOneResult) {
     }
     return run;
   });
-  const auto results = run_cells({cell}, executor, 4, nullptr);
+  const auto results = run_all({cell}, executor, 4, nullptr);
 
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(executor.invocations().size(), 4u);
@@ -255,7 +273,8 @@ TEST(RunCells, VariantsOfOneCellAreRunSeparatelyAndMergedIntoOneResult) {
 TEST(RunCells, HostHintIsAddedToTheCellSummaryOnceEvenWhenSeveralVariantsCrash) {
   PlannedCell cell;
   cell.key = CellKey{"m", "3.12.1", "legacy", "teardown"};
-  for (const char* v : {"lifo", "fifo", "middle"}) cell.runs.push_back(planned_run("m", "teardown", "legacy", v));
+  cell.context = fake_context();
+  for (const char* v : {"lifo", "fifo", "middle"}) cell.runs.push_back({v});
   FakeExecutor executor([](const HostInvocation& inv) {
     HostRun run;
     run.started = true;
@@ -268,7 +287,7 @@ TEST(RunCells, HostHintIsAddedToTheCellSummaryOnceEvenWhenSeveralVariantsCrash) 
     }
     return run;
   });
-  const auto results = run_cells({cell}, executor, 2, nullptr);
+  const auto results = run_all({cell}, executor, 2, nullptr);
   ASSERT_EQ(results.size(), 1u);
   const std::string& summary = results[0].summary;
   EXPECT_EQ(results[0].outcome, Outcome::crash);
@@ -288,7 +307,7 @@ TEST(RunCells, HostHintIsAddedToASingleRunCrash) {
     run.signal = SIGABRT;
     return run;
   });
-  const auto results = run_cells({planned_cell("m", "import", "isolated")}, executor, 1, nullptr);
+  const auto results = run_all({planned_cell("m", "import", "isolated")}, executor, 1, nullptr);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_THAT(results[0].summary, HasSubstr("SIGABRT"));
   EXPECT_THAT(results[0].summary, ::testing::EndsWith(" (why)"));
@@ -304,21 +323,21 @@ HostRun pass_run(const HostInvocation&) { return finished_with(make_verdict(Outc
 
 TEST(RunCells, OneJobRunsOneHostAtATime) {
   FakeExecutor executor(pass_run, 5ms);
-  const auto results = run_cells(many_cells(6), executor, 1, nullptr);
+  const auto results = run_all(many_cells(6), executor, 1, nullptr);
   EXPECT_EQ(results.size(), 6u);
   EXPECT_EQ(executor.max_in_flight(), 1);
 }
 
 TEST(RunCells, TwoJobsRunTwoHostsAtOnceButNeverMore) {
   FakeExecutor executor(pass_run, 30ms);
-  const auto results = run_cells(many_cells(8), executor, 2, nullptr);
+  const auto results = run_all(many_cells(8), executor, 2, nullptr);
   EXPECT_EQ(results.size(), 8u);
   EXPECT_EQ(executor.max_in_flight(), 2);
 }
 
 TEST(RunCells, NeverMoreHostsThanJobs) {
   FakeExecutor executor(pass_run, 10ms);
-  const auto results = run_cells(many_cells(20), executor, 3, nullptr);
+  const auto results = run_all(many_cells(20), executor, 3, nullptr);
   EXPECT_EQ(results.size(), 20u);
   EXPECT_LE(executor.max_in_flight(), 3);
   EXPECT_GE(executor.max_in_flight(), 2);
@@ -327,9 +346,10 @@ TEST(RunCells, NeverMoreHostsThanJobs) {
 TEST(RunCells, VariantsOfOneCellAlsoRunInParallel) {
   PlannedCell cell;
   cell.key = CellKey{"m", "3.12.1", "legacy", "teardown"};
-  for (const char* v : {"lifo", "fifo", "middle", "finalize"}) cell.runs.push_back(planned_run("m", "teardown", "legacy", v));
+  cell.context = fake_context();
+  for (const char* v : {"lifo", "fifo", "middle", "finalize"}) cell.runs.push_back({v});
   FakeExecutor executor(pass_run, 30ms);
-  const auto results = run_cells({cell}, executor, 4, nullptr);
+  const auto results = run_all({cell}, executor, 4, nullptr);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_GE(executor.max_in_flight(), 2);
   EXPECT_LE(executor.max_in_flight(), 4);
@@ -337,7 +357,7 @@ TEST(RunCells, VariantsOfOneCellAlsoRunInParallel) {
 
 TEST(RunCells, NonPositiveJobsStillRunsEveryCell) {
   FakeExecutor executor(pass_run);
-  EXPECT_EQ(run_cells(many_cells(3), executor, 0, nullptr).size(), 3u);
+  EXPECT_EQ(run_all(many_cells(3), executor, 0, nullptr).size(), 3u);
   EXPECT_EQ(executor.max_in_flight(), 1);
 }
 
@@ -356,7 +376,7 @@ TEST(RunCells, OnDoneIsCalledOncePerCellCountingOneToTotal) {
   std::vector<CellKey> reported;
   std::atomic<int> concurrent_callbacks{0};
   std::atomic<int> max_concurrent_callbacks{0};
-  const auto results = run_cells(cells, executor, 3, [&](const CellResult& r, size_t done, size_t total) {
+  const auto results = run_all(cells, executor, 3, [&](const CellResult& r, size_t done, size_t total) {
     const int now = ++concurrent_callbacks;
     max_concurrent_callbacks = std::max(max_concurrent_callbacks.load(), now);
     std::this_thread::sleep_for(1ms);
@@ -382,7 +402,7 @@ TEST(RunCells, OnDoneIsCalledOncePerCellCountingOneToTotal) {
 TEST(RunCells, NoCellsNoResultsNoCallbacks) {
   FakeExecutor executor(pass_run);
   int callbacks = 0;
-  EXPECT_TRUE(run_cells({}, executor, 4, [&](const CellResult&, size_t, size_t) { ++callbacks; }).empty());
+  EXPECT_TRUE(run_all({}, executor, 4, [&](const CellResult&, size_t, size_t) { ++callbacks; }).empty());
   EXPECT_EQ(callbacks, 0);
   EXPECT_TRUE(executor.invocations().empty());
 }
@@ -395,7 +415,7 @@ TEST(RunCells, NoHostStartsOnceAStopIsRequestedAndUnstartedCellsHaveNoResult) {
   });
   std::vector<PlannedCell> cells;
   for (const char* m : {"a", "b", "c", "d"}) cells.push_back(planned_cell(m, "import", "isolated"));
-  const auto results = run_cells(cells, executor, 1, nullptr, in_process_symbolizer(), [&] { return runs >= 2; });
+  const auto results = run_all(cells, executor, 1, nullptr, in_process_symbolizer(), [&] { return runs >= 2; });
   EXPECT_EQ(runs.load(), 2);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].key.module, "a");
@@ -412,7 +432,7 @@ TEST(RunCells, AHostKilledByTheInterruptLeavesItsCellOut) {
     run.signal = SIGKILL;
     return run;
   });
-  const auto results = run_cells({planned_cell("ok", "import", "main"), planned_cell("interrupted", "import", "main")},
+  const auto results = run_all({planned_cell("ok", "import", "main"), planned_cell("interrupted", "import", "main")},
                                  executor, 1, nullptr);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].key.module, "ok");
