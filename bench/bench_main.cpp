@@ -4,13 +4,15 @@
 //   isocheck-bench module NAME [--path DIR]... [-j N]   one module, the full catalog
 //   isocheck-bench survey [-j N]                         every lib-dynload module (isocheck survey)
 //   isocheck-bench scaling                               isocheck survey at -j 1 and -j 2
+//   isocheck-bench memory NAME [-j N]                    driver peak RSS: NAME alone vs the survey
 //
 // The plan is the one isocheck ran: its JSON report lists the cells, and each interpreter cell
 // (lint reads a file and runs none) becomes one floor process (bench/floor.c, isocheck-floor-X.Y
 // next to this binary) per variant, spawned with posix_spawn by N workers -- the cheapest way
 // there is to start a process, so the floor stays a floor. Targets are printed as verdicts,
 // never asserted in tests: <= 1.2x the floor for one module, <= 120 s for the survey, and
-// -j 2 >= 1.7x faster than -j 1.
+// -j 2 >= 1.7x faster than -j 1; and a driver whose peak RSS stays flat as cells grow (at most
+// 1 MiB more per 1,000 cells, every report format written).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <fcntl.h>
@@ -165,10 +167,17 @@ struct IsocheckResult {
   nlohmann::json report;
 };
 
-IsocheckResult run_isocheck(std::vector<std::string> args, const fs::path& json) {
+// `all_formats`: every report file, so that the writers' memory is in the peak too.
+IsocheckResult run_isocheck(std::vector<std::string> args, const fs::path& json, bool all_formats = false) {
   args.insert(args.begin(), (bin_dir() / "isocheck").string());
   args.push_back("--json");
   args.push_back(json.string());
+  if (all_formats) {
+    for (const char* format : {"html", "junit", "markdown"}) {
+      args.push_back(std::string("--") + format);
+      args.push_back(fs::path(json).replace_extension(format).string());
+    }
+  }
   IsocheckResult r;
   r.timed = spawn_and_wait(args, true, true);
   if (!WIFEXITED(r.timed.status) || WEXITSTATUS(r.timed.status) > 1) {
@@ -197,8 +206,21 @@ void compare(const std::string& what, const IsocheckResult& iso, const FloorResu
   }
 }
 
+void compare_memory(const IsocheckResult& one, const IsocheckResult& survey) {
+  const double one_mib = one.timed.peak_rss_kb / 1024.0, survey_mib = survey.timed.peak_rss_kb / 1024.0;
+  const size_t one_cells = one.report["cells"].size(), survey_cells = survey.report["cells"].size();
+  const double per_thousand =
+      survey_cells > one_cells ? (survey_mib - one_mib) * 1000.0 / static_cast<double>(survey_cells - one_cells) : 0;
+  fmt::print("driver peak RSS (VmHWM, every report format written)\n");
+  fmt::print("  one module       {:8.1f} MiB   {} cells\n", one_mib, one_cells);
+  fmt::print("  survey           {:8.1f} MiB   {} cells, {} modules\n", survey_mib, survey_cells,
+             survey.report["modules"].size());
+  fmt::print("  growth           {:8.2f} MiB per 1,000 cells   target <= 1 MiB: {}\n", per_thousand,
+             per_thousand <= 1.0 ? "MET" : "MISSED");
+}
+
 int usage() {
-  std::cerr << "usage: isocheck-bench module NAME [--path DIR]... [-j N] | survey [-j N] | scaling\n";
+  std::cerr << "usage: isocheck-bench module NAME [--path DIR]... [-j N] | survey [-j N] | scaling | memory NAME [-j N]\n";
   return 2;
 }
 
@@ -245,6 +267,11 @@ int main(int argc, char** argv) {
       fmt::print("survey scaling\n  -j 1             {:8.2f} s\n  -j 2             {:8.2f} s\n", one.timed.seconds,
                  two.timed.seconds);
       fmt::print("  speed-up         {:8.2f}x   target >= 1.7x: {}\n", speedup, speedup >= 1.7 ? "MET" : "MISSED");
+    } else if (mode == "memory" && rest.size() == 1) {
+      const std::string j = std::to_string(jobs);
+      const IsocheckResult one = run_isocheck({"run", rest[0], "-j", j}, scratch / "one.json", true);
+      const IsocheckResult survey = run_isocheck({"survey", "-j", j}, scratch / "survey.json", true);
+      compare_memory(one, survey);
     } else {
       return usage();
     }

@@ -63,6 +63,7 @@ class HostExecutor {
  public:
   virtual ~HostExecutor() = default;
   // Runs one host to completion (or until the timeout), never throws for a misbehaving child.
+  // Called from several threads at once (the scheduler's workers, one describe per Python).
   virtual HostRun run(const HostInvocation& invocation) = 0;
   // End of a run: kills and reaps processes that escaped their hosts (see reap_stray_children);
   // returns how many. Executors without real processes have none.

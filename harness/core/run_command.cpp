@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <future>
 #include <map>
 #include <ostream>
 #include <set>
@@ -14,7 +15,6 @@
 #include "core/baseline.h"
 #include "core/classify.h"
 #include "core/gate.h"
-#include "core/interrupt.h"
 #include "core/interrupt.h"
 #include "core/module_args.h"
 #include "core/progress.h"
@@ -137,9 +137,22 @@ nlohmann::json describe_with_host(const RunOptions& options, const PythonTarget&
   return d;
 }
 
-std::map<std::string, Described> describe_modules(const RunOptions& options, const PythonTarget& python,
-                                                  HostExecutor& executor) {
-  const nlohmann::json d = describe_with_host(options, python, false, executor);
+// One `describe` per Python, all at once: each is a host start, and a one-module run should wait
+// for the slowest of them, not for their sum. Failures are rethrown in Python order.
+std::vector<nlohmann::json> describe_each(const RunOptions& options, const std::vector<PythonTarget>& pythons,
+                                          bool survey, HostExecutor& executor) {
+  std::vector<std::future<nlohmann::json>> pending;
+  for (const PythonTarget& python : pythons) {
+    pending.push_back(std::async(std::launch::async, [&options, &python, survey, &executor] {
+      return describe_with_host(options, python, survey, executor);
+    }));
+  }
+  std::vector<nlohmann::json> descriptions;
+  for (auto& p : pending) descriptions.push_back(p.get());
+  return descriptions;
+}
+
+std::map<std::string, Described> describe_modules(const RunOptions& options, const nlohmann::json& d) {
   std::map<std::string, Described> described;
   for (const std::string& m : options.modules) {
     Described& entry = described[m];
@@ -160,7 +173,8 @@ std::map<std::string, Described> describe_modules(const RunOptions& options, con
 ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
                                   HostExecutor& executor) {
   std::map<std::string, std::map<std::string, Described>> by_python;  // python version -> module -> described
-  for (const PythonTarget& python : pythons) by_python[python.version] = describe_modules(options, python, executor);
+  const std::vector<nlohmann::json> descriptions = describe_each(options, pythons, false, executor);
+  for (size_t i = 0; i < pythons.size(); ++i) by_python[pythons[i].version] = describe_modules(options, descriptions[i]);
 
   // A package stands for every extension module inside it, under any Python (a 3.12-only build
   // then gives `error` cells under 3.13, like any module one Python lacks).
@@ -284,8 +298,10 @@ ModuleAvailability survey_modules(RunOptions& options, const std::vector<PythonT
                                   HostExecutor& executor) {
   ModuleAvailability availability;
   std::set<std::string> names;
-  for (const PythonTarget& python : pythons) {
-    const nlohmann::json d = describe_with_host(options, python, true, executor);
+  const std::vector<nlohmann::json> descriptions = describe_each(options, pythons, true, executor);
+  for (size_t i = 0; i < pythons.size(); ++i) {
+    const PythonTarget& python = pythons[i];
+    const nlohmann::json& d = descriptions[i];
     if (!d.contains("survey") || d["survey"].empty()) {
       throw UsageError(fmt::format("survey: Python {} ({}) has no extension modules in a lib-dynload "
                                    "directory on its sys.path", python.version, python.executable));

@@ -32,7 +32,9 @@ class FakeDescribe final : public HostExecutor {
     r.started = true;
     ordered_json d;
     d["python"] = {{"version", "?"}, {"executable", "?"}, {"debug_build", false}};
-    d["modules"] = modules_by_host[inv.executable];
+    // Read only: describes for several Pythons run at once (run_command.cpp describe_each).
+    const auto it = modules_by_host.find(inv.executable);
+    d["modules"] = it == modules_by_host.end() ? ordered_json::object() : it->second;
     r.secret = "fake-run-secret";  // as a real host would: framed with its run's secret
     r.protocol = frame_record(r.secret, encode_description(d));
     return r;
