@@ -1373,6 +1373,29 @@ TEST(BadInputCorpus, EachIsOneClearLineOrAnErrorCellAndNoReportIsLeftHalfWritten
   EXPECT_FALSE(fs::exists(missing.parent_path()));
 }
 
+// The driver started in the background (the tests below signal it), stdout to /dev/null;
+// `err_fd` gets the read end of its stderr.
+pid_t spawn_driver(std::vector<std::string> args, int& err_fd) {
+  args.insert(args.begin(), ISOCHECK_DRIVER);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int err_pipe[2];
+  if (::pipe(err_pipe) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+  pid_t driver = 0;
+  const int spawned = ::posix_spawn(&driver, ISOCHECK_DRIVER, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(err_pipe[1]);
+  if (spawned != 0) throw std::runtime_error("cannot start the driver");
+  err_fd = err_pipe[0];
+  return driver;
+}
+
 // SIGINT / SIGTERM mid-run: the running host is stopped, the report holds the finished cells and
 // "incomplete", the exit status says which signal, and no host survives.
 class Interruption : public ::testing::TestWithParam<int> {};
@@ -1381,23 +1404,10 @@ TEST_P(Interruption, StopsHostsWritesACompleteReportAndSaysSo) {
   const int sig = GetParam();
   const fs::path report_file = scratch_dir() / ("interrupted-" + std::to_string(sig) + ".json");
   // good_isolated's cells come first (plan order, -j 1), then a host that spins forever.
-  std::vector<std::string> args = {ISOCHECK_DRIVER, "run", "good_isolated", "fault_gil_spin", "--path",
-                                   ISOCHECK_TARGETS_DIR, "--check", "import", "--timeout", "600", "-j", "1",
-                                   "--json", report_file.string()};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  int err_pipe[2];
-  ASSERT_EQ(::pipe(err_pipe), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
-  pid_t driver = 0;
-  ASSERT_EQ(::posix_spawn(&driver, ISOCHECK_DRIVER, &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(err_pipe[1]);
+  int err_fd = -1;
+  const pid_t driver = spawn_driver({"run", "good_isolated", "fault_gil_spin", "--path", ISOCHECK_TARGETS_DIR, "--check",
+                                     "import", "--timeout", "600", "-j", "1", "--json", report_file.string()},
+                                    err_fd);
 
   const size_t cells_per_module = built_pythons().size() * 3;
   // Without a terminal the driver writes a line per finished module (core/progress.h):
@@ -1406,7 +1416,7 @@ TEST_P(Interruption, StopsHostsWritesACompleteReportAndSaysSo) {
   std::string err;
   char buf[4096];
   bool sent = false;
-  for (ssize_t n; (n = ::read(err_pipe[0], buf, sizeof buf)) > 0;) {
+  for (ssize_t n; (n = ::read(err_fd, buf, sizeof buf)) > 0;) {
     err.append(buf, static_cast<size_t>(n));
     if (!sent && err.find(last_good) != std::string::npos) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the spinning host is up
@@ -1414,7 +1424,7 @@ TEST_P(Interruption, StopsHostsWritesACompleteReportAndSaysSo) {
       sent = true;
     }
   }
-  ::close(err_pipe[0]);
+  ::close(err_fd);
   int status = 0;
   ::waitpid(driver, &status, 0);
   ASSERT_TRUE(sent) << err;
@@ -1435,3 +1445,61 @@ TEST_P(Interruption, StopsHostsWritesACompleteReportAndSaysSo) {
 
 INSTANTIATE_TEST_SUITE_P(Signals, Interruption, ::testing::Values(SIGINT, SIGTERM),
                          [](const auto& info) { return info.param == SIGINT ? "SIGINT" : "SIGTERM"; });
+
+// The pid of a running host whose parent is `driver`, or 0.
+pid_t host_child_of(pid_t driver) {
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat_file(entry.path() / "stat");
+    std::string stat;
+    std::getline(stat_file, stat);
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos || stat.find("(isocheck-host-") == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    char state = 0;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == driver && state != 'Z') return std::stoi(name);
+  }
+  return 0;
+}
+
+bool gone_or_zombie(pid_t pid) {
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(stat_file, stat)) return true;
+  const size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+}
+
+// kill -9 of the driver (a cancelled CI job, a killed test binary) can run no cleanup: its
+// hosts must still not run on (PR_SET_PDEATHSIG, process_executor.cpp).
+TEST(Signals, KilledDriverTakesItsRunningHostWithIt) {
+  int err_fd = -1;
+  const pid_t driver = spawn_driver({"run", "fault_gil_spin", "--path", ISOCHECK_TARGETS_DIR, "--check", "import",
+                                     "--config", "main", "--timeout", "600", "-j", "1"},
+                                    err_fd);
+  pid_t host = 0;
+  for (int i = 0; i < 300 && host == 0; ++i) {  // describe first, then the cell's host: up to 30 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    host = host_child_of(driver);
+    // The describe host is short-lived; wait for one that is still there a moment later.
+    if (host != 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      if (gone_or_zombie(host)) host = 0;
+    }
+  }
+  ASSERT_NE(host, 0) << "no host of the driver seen running";
+  ::kill(driver, SIGKILL);
+  int status = 0;
+  ::waitpid(driver, &status, 0);
+  ::close(err_fd);
+  bool gone = false;
+  for (int i = 0; i < 50 && !gone; ++i) {
+    gone = gone_or_zombie(host);
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(gone) << "host " << host << " still runs after its driver was killed";
+  if (!gone) ::kill(host, SIGKILL);
+}

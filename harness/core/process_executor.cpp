@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <array>
@@ -115,6 +116,19 @@ struct HostLimits {
     // Soft limit: SIGXCPU (a timeout); the hard one a little later: SIGKILL.
     const rlimit cpu{static_cast<rlim_t>(cpu_seconds), static_cast<rlim_t>(cpu_seconds + 5)};
     ::setrlimit(RLIMIT_CPU, &cpu);
+    return {};
+  }
+};
+
+// Launcher initializer: a host dies with the driver thread that started it (each waits for its
+// host), so `kill -9` of isocheck, or of a test binary running it, leaves no host running on
+// unattended. The parent may already be gone by the time the child gets here: then exit at once.
+struct DieWithDriver {
+  pid_t driver = ::getpid();
+  template <typename Launcher>
+  bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != driver) ::_exit(127);
     return {};
   }
 };
@@ -355,7 +369,7 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
                  bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
                  InheritFd{kHostForensicsFd, dump_w.native_handle()}, InheritFd{kHostSecretFd, secret_fd},
                  CloseInheritedFds{}, NewProcessGroup{}, CoreLimit{keep_core},
-                 HostLimits{invocation.memory_limit_bytes, run.cpu_limit_seconds},
+                 HostLimits{invocation.memory_limit_bytes, run.cpu_limit_seconds}, DieWithDriver{},
                  Environment{environment_entries}, bp::process_start_dir{scratch});
   } catch (const std::exception& e) {
     ::close(secret_fd);
