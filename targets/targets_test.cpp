@@ -1112,26 +1112,46 @@ TEST(BadInput, SurveyTakesNoModule) {
 // --- issue #7: faults, bad input, interruption -----------------------------------------------
 
 
+// One line of /proc: what the tests below ask of a process.
+struct ProcessInfo {
+  pid_t pid = 0;
+  std::string comm;
+  char state = 0;  // 'Z': a zombie, which runs no code
+  pid_t ppid = 0;
+  fs::path exe;  // empty when unreadable
+};
+
+std::vector<ProcessInfo> all_processes() {
+  std::vector<ProcessInfo> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat_file(entry.path() / "stat");
+    std::string stat;
+    std::getline(stat_file, stat);
+    const size_t open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;  // it exited meanwhile
+    ProcessInfo p;
+    p.pid = std::stoi(name);
+    p.comm = stat.substr(open + 1, close - open - 1);
+    std::istringstream rest(stat.substr(close + 1));
+    rest >> p.state >> p.ppid;
+    std::error_code ec;
+    p.exe = fs::read_symlink(entry.path() / "exe", ec);
+    found.push_back(p);
+  }
+  return found;
+}
+
 // Processes of a run that must not outlive it: the fault fixtures' children (named
 // "isofault-...") and any host of this build.
 std::vector<std::string> surviving_processes() {
   const fs::path bin = fs::path(ISOCHECK_DRIVER).parent_path();
   std::vector<std::string> found;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string pid = entry.path().filename().string();
-    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream comm_file(entry.path() / "comm");
-    std::string comm;
-    std::getline(comm_file, comm);
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink(entry.path() / "exe", ec);
-    std::ifstream stat_file(entry.path() / "stat");
-    std::string stat;
-    std::getline(stat_file, stat);
-    const bool zombie = stat.size() > stat.rfind(')') + 2 && stat[stat.rfind(')') + 2] == 'Z';
-    const bool ours = comm.rfind("isofault-", 0) == 0 ||
-                      (!ec && exe.parent_path() == bin && exe.filename().string().rfind("isocheck-host-", 0) == 0);
-    if (ours && !zombie) found.push_back(pid + " " + comm);
+  for (const ProcessInfo& p : all_processes()) {
+    const bool ours = p.comm.rfind("isofault-", 0) == 0 ||
+                      (p.exe.parent_path() == bin && p.exe.filename().string().rfind("isocheck-host-", 0) == 0);
+    if (ours && p.state != 'Z') found.push_back(std::to_string(p.pid) + " " + p.comm);
   }
   return found;
 }
@@ -1448,29 +1468,17 @@ INSTANTIATE_TEST_SUITE_P(Signals, Interruption, ::testing::Values(SIGINT, SIGTER
 
 // The pid of a running host whose parent is `driver`, or 0.
 pid_t host_child_of(pid_t driver) {
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat_file(entry.path() / "stat");
-    std::string stat;
-    std::getline(stat_file, stat);
-    const size_t close = stat.rfind(')');
-    if (close == std::string::npos || stat.find("(isocheck-host-") == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    char state = 0;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == driver && state != 'Z') return std::stoi(name);
+  for (const ProcessInfo& p : all_processes()) {
+    if (p.ppid == driver && p.state != 'Z' && p.comm.rfind("isocheck-host-", 0) == 0) return p.pid;
   }
   return 0;
 }
 
 bool gone_or_zombie(pid_t pid) {
-  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat;
-  if (!std::getline(stat_file, stat)) return true;
-  const size_t close = stat.rfind(')');
-  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+  for (const ProcessInfo& p : all_processes()) {
+    if (p.pid == pid) return p.state == 'Z';
+  }
+  return true;
 }
 
 // kill -9 of the driver (a cancelled CI job, a killed test binary) can run no cleanup: its
