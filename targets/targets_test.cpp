@@ -1386,6 +1386,15 @@ TEST(BadInputCorpus, EachIsOneClearLineOrAnErrorCellAndNoReportIsLeftHalfWritten
     }
     EXPECT_GT(seen, 0u);
   }
+  // An unusable temporary directory (hosts' scratch directories and the result spool go there).
+  for (const char* tmpdir : {"/nonexistent-isocheck-tmp", "/etc/hostname"}) {
+    SCOPED_TRACE(tmpdir);
+    const DriverRun run = run_program("/usr/bin/env", {std::string("TMPDIR=") + tmpdir, ISOCHECK_DRIVER, "run",
+                                                       "good_isolated", "--path", targets});
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    EXPECT_EQ(run.err, std::string("isocheck: the temporary directory ") + tmpdir +
+                           " is not a writable directory (TMPDIR names it)\n");
+  }
   // Read-only destinations, even for root: /proc takes no new files.
   expect_usage_error({"run", "good_isolated", "--path", targets, "--json", "/proc/isocheck-r.json"}, "not writable");
   const fs::path missing = files / "missing-dir" / "r.json";

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <ctime>
 #include <future>
 #include <map>
@@ -55,6 +56,14 @@ void validate_run_inputs(RunOptions& options) {
       throw UsageError(fmt::format("--exercise {}: no such readable file", options.exercise));
     }
     options.exercise = fs::absolute(options.exercise).lexically_normal().string();
+  }
+  // Every host runs in a scratch directory made there, and the results are spooled there.
+  std::error_code ec;
+  const fs::path tmp = fs::temp_directory_path(ec);
+  if (ec || ::access(tmp.c_str(), W_OK | X_OK) != 0) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    throw UsageError(fmt::format("the temporary directory {} is not a writable directory (TMPDIR names it)",
+                                 tmpdir != nullptr ? tmpdir : tmp.string()));
   }
 }
 
@@ -243,7 +252,12 @@ int execute(RunRequest& request, HostExecutor& executor, const std::vector<Pytho
       request.driver.empty() ? in_process_symbolizer() : isolated_symbolizer(executor, request.driver);
   ProgressReporter reporter(progress, request.live_progress, cells);
   // Each result goes to disk as it comes: memory holds a small entry per cell (issue #6).
-  report.cells = CellStore::spooled();
+  // Without a usable temporary directory the results stay in memory: bigger, never lost.
+  try {
+    report.cells = CellStore::spooled();
+  } catch (const std::runtime_error& e) {
+    progress << "isocheck: " << e.what() << "; keeping results in memory\n";
+  }
   run_cells(
       cells, executor, request.jobs,
       [&](CellResult r, size_t, size_t) {
