@@ -116,6 +116,11 @@ void CellStore::push_back(CellResult cell) {
   locations_.push_back(where);
 }
 
+void CellStore::reserve(size_t cells) {
+  entries_.reserve(cells);
+  locations_.reserve(cells);
+}
+
 CellResult CellStore::load(size_t index) const {
   const Location& where = locations_.at(index);
   if (where.in_memory) return memory_cell(index);

@@ -41,6 +41,9 @@ class CellStore {
   static CellStore spooled();
 
   void push_back(CellResult cell);
+  // Room for `cells` entries at once: a vector grown by doubling holds both its old and new
+  // buffers at the moment it grows, and leaves the old one as a hole (issue #6).
+  void reserve(size_t cells);
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
 

@@ -258,6 +258,7 @@ int execute(RunRequest& request, HostExecutor& executor, const std::vector<Pytho
   } catch (const std::runtime_error& e) {
     progress << "isocheck: " << e.what() << "; keeping results in memory\n";
   }
+  report.cells.reserve(cells.size());
   run_cells(
       cells, executor, request.jobs,
       [&](CellResult r, size_t, size_t) {

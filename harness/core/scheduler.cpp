@@ -32,6 +32,9 @@ size_t run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, 
     size_t run;
   };
   std::vector<Job> jobs_list;
+  size_t runs = 0;
+  for (const PlannedCell& c : cells) runs += c.runs.size();
+  jobs_list.reserve(runs);
   std::vector<std::vector<std::pair<std::string, HostVerdict>>> verdicts(cells.size());
   std::vector<double> durations(cells.size(), 0.0);
   std::vector<size_t> remaining(cells.size());
