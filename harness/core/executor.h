@@ -3,10 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace isocheck {
+
+class ForkServerPool;
 
 // The fd number on which every host writes its protocol messages (core/host_protocol.h).
 inline constexpr int kHostResultFd = 3;
@@ -33,6 +36,10 @@ struct HostInvocation {
   std::string core_dir;
   // RLIMIT_AS of the process, in bytes; 0: inherited. (RLIMIT_CPU is always set from `timeout`.)
   unsigned long long memory_limit_bytes = 0;
+  // When not empty: the host may run as a child of a fork server started as
+  // `executable server_args...` (core/fork_request.h) instead of being spawned; everything
+  // above applies to it the same. Empty: always a fresh process (repro, describe, gdb).
+  std::vector<std::string> server_args;
 };
 
 // Everything observable about one finished host process.
@@ -89,16 +96,21 @@ int reap_stray_children();
 // When gdb is on PATH, a host that timed out is first attached to with gdb in batch mode
 // for the native stacks of all its threads (the crash handler only sees the thread the signal
 // lands on).
+// An invocation with server_args runs as the child of a fork server (core/fork_server_pool.h)
+// when one can be started, and is spawned otherwise.
 class ProcessExecutor final : public HostExecutor {
  public:
   explicit ProcessExecutor(size_t tail_bytes = 16 * 1024);
+  ~ProcessExecutor() override;
   HostRun run(const HostInvocation& invocation) override;
-  int reap_strays() override { return reap_stray_children(); }
+  // Ends the fork servers first: they are the driver's children too.
+  int reap_strays() override;
 
  private:
   std::string gdb_stacks_of(int pid);
   size_t tail_bytes_;
   std::string gdb_;  // empty when gdb is not installed
+  std::unique_ptr<ForkServerPool> servers_;
 };
 
 

@@ -78,6 +78,7 @@ HostInvocation cell_invocation(const RunOptions& options, const PythonTarget& py
     inv.args.push_back("--exercise");
     inv.args.push_back(options.exercise);
   }
+  if (options.fork_server) inv.server_args = {"serve", "--python-exe", python.executable};
   return inv;
 }
 

@@ -32,6 +32,9 @@ struct RunOptions {
   // lib-dynload); otherwise an unlisted or missing module is an `error` cell there.
   bool only_listed = false;
   unsigned long long memory_limit_bytes = kDefaultHostMemoryLimit;  // --memory-limit (RLIMIT_AS)
+  // Cells run as children of a fork server per Python (core/fork_request.h); false
+  // (--no-fork-server): each host is a freshly spawned process.
+  bool fork_server = true;
 };
 
 // Where a module was found under one Python (from the host's `describe`).

@@ -13,6 +13,7 @@
 #include <boost/optional.hpp>
 #include <boost/asio/connect_pipe.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/writable_pipe.hpp>
@@ -31,6 +32,7 @@
 
 #include "core/executor.h"
 #include "core/find_program.h"
+#include "core/fork_server_pool.h"
 #include "core/host_protocol.h"
 #include "core/interrupt.h"
 
@@ -244,6 +246,71 @@ int secret_pipe(const std::string& secret) {
 
 std::atomic<unsigned> g_run_counter{0};
 
+// NAME=VALUE of a run's tag. Fixed width, so that a fork server's child can write it over the
+// placeholder its server was started with (core/fork_request.h).
+std::string run_tag_assignment(unsigned long pid, unsigned long counter) {
+  return fmt::format("{}={:010}-{:010}", kHostTagVariable, pid, counter);
+}
+
+// The driver's environment with `tag_assignment` in place of any tag it carries itself.
+std::vector<std::string> host_environment(const std::string& tag_assignment) {
+  std::vector<std::string> environment{tag_assignment};
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!std::string_view(*e).starts_with(std::string(kHostTagVariable) + "=")) environment.emplace_back(*e);
+  }
+  return environment;
+}
+
+std::vector<const char*> environment_block(const std::vector<std::string>& environment) {
+  std::vector<const char*> entries;
+  for (const std::string& e : environment) entries.push_back(e.c_str());
+  entries.push_back(nullptr);
+  return entries;
+}
+
+// Starts a fork server: its own process group (a cell's kill(-pgid) never reaches it), no
+// limits of its own (each child sets its cell's), stdio on /dev/null (a child gets the run's
+// pipes), the control socket as kForkServerControlFd. It dies when the driver closes that
+// socket, by exiting too (host/fork_server.cpp), so it needs no PR_SET_PDEATHSIG.
+pid_t start_fork_server(const std::string& executable, const std::vector<std::string>& args, int control) {
+  const std::vector<std::string> environment = host_environment(run_tag_assignment(0, 0));
+  std::vector<const char*> entries = environment_block(environment);
+  asio::io_context ctx;
+  try {
+    bp::process server(ctx.get_executor(), executable, args, bp::process_stdio{nullptr, nullptr, nullptr},
+                       InheritFd{kForkServerControlFd, control}, CloseInheritedFds{}, NewProcessGroup{},
+                       CoreLimit{false}, Environment{entries});
+    const pid_t pid = server.id();
+    server.detach();  // reaped by ~ForkServer
+    return pid;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+// Hands out a fork server for `invocation` and gives it back when the run is over.
+class LeasedServer {
+ public:
+  LeasedServer(ForkServerPool& pool, const HostInvocation& invocation)
+      : pool_(pool), invocation_(invocation) {
+    if (!invocation.server_args.empty()) server_ = pool.acquire(invocation.executable, invocation.server_args);
+  }
+  ~LeasedServer() {
+    if (server_) pool_.release(invocation_.executable, invocation_.server_args, std::move(server_));
+  }
+  ForkServer* get() const { return server_.get(); }
+  // The server broke: not handed out again, and no new one for this host.
+  void give_up() {
+    server_.reset();
+    pool_.give_up(invocation_.executable, invocation_.server_args);
+  }
+
+ private:
+  ForkServerPool& pool_;
+  const HostInvocation& invocation_;
+  std::unique_ptr<ForkServer> server_;
+};
+
 // With core_pattern "core" (or "core.%p"...) the kernel writes into the process's working
 // directory: the host runs in a fresh directory inside core_dir, and a core found there after
 // the crash is moved next to it under a unique name.
@@ -298,7 +365,15 @@ void trim_front(std::string& s, size_t limit) {
 
 }  // namespace
 
-ProcessExecutor::ProcessExecutor(size_t tail_bytes) : tail_bytes_(tail_bytes), gdb_(find_on_path("gdb")) {}
+ProcessExecutor::ProcessExecutor(size_t tail_bytes)
+    : tail_bytes_(tail_bytes), gdb_(find_on_path("gdb")), servers_(std::make_unique<ForkServerPool>(start_fork_server)) {}
+
+ProcessExecutor::~ProcessExecutor() = default;
+
+int ProcessExecutor::reap_strays() {
+  servers_->clear();
+  return reap_stray_children();
+}
 
 std::string ProcessExecutor::gdb_stacks_of(int pid) {
   if (gdb_.empty()) return "";
@@ -354,28 +429,40 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   }
   run.memory_limit_bytes = invocation.memory_limit_bytes;
   run.cpu_limit_seconds = cpu_limit_for(invocation.timeout);
-  const std::string tag_assignment =
-      fmt::format("{}={}-{}", kHostTagVariable, ::getpid(), g_run_counter.fetch_add(1));
-  std::vector<std::string> environment{tag_assignment};
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (!std::string_view(*e).starts_with(std::string(kHostTagVariable) + "=")) environment.emplace_back(*e);
+  const std::string tag_assignment = run_tag_assignment(::getpid(), g_run_counter.fetch_add(1));
+  // A fork server's child when there is a server for this host, else a spawned process.
+  LeasedServer server(*servers_, invocation);
+  pid_t pgid = -1;
+  if (server.get() != nullptr) {
+    const ForkRequest request{scratch.string(), tag_assignment, invocation.memory_limit_bytes,
+                              run.cpu_limit_seconds, keep_core, invocation.args};
+    const std::optional<pid_t> child =
+        server.get()->fork_child(request, {out_w.native_handle(), err_w.native_handle(), res_w.native_handle(),
+                                           dump_w.native_handle(), secret_fd});
+    if (child) {
+      pgid = *child;
+    } else {
+      server.give_up();
+    }
   }
-  std::vector<const char*> environment_entries;
-  for (const std::string& e : environment) environment_entries.push_back(e.c_str());
-  environment_entries.push_back(nullptr);
   std::optional<bp::process> proc;
-  try {
-    proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
-                 bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
-                 InheritFd{kHostForensicsFd, dump_w.native_handle()}, InheritFd{kHostSecretFd, secret_fd},
-                 CloseInheritedFds{}, NewProcessGroup{}, CoreLimit{keep_core},
-                 HostLimits{invocation.memory_limit_bytes, run.cpu_limit_seconds}, DieWithDriver{},
-                 Environment{environment_entries}, bp::process_start_dir{scratch});
-  } catch (const std::exception& e) {
-    ::close(secret_fd);
-    std::filesystem::remove_all(scratch, fs_ec);
-    run.start_error = e.what();
-    return run;
+  if (pgid < 0) {
+    const std::vector<std::string> environment = host_environment(tag_assignment);
+    std::vector<const char*> environment_entries = environment_block(environment);
+    try {
+      proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
+                   bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
+                   InheritFd{kHostForensicsFd, dump_w.native_handle()}, InheritFd{kHostSecretFd, secret_fd},
+                   CloseInheritedFds{}, NewProcessGroup{}, CoreLimit{keep_core},
+                   HostLimits{invocation.memory_limit_bytes, run.cpu_limit_seconds}, DieWithDriver{},
+                   Environment{environment_entries}, bp::process_start_dir{scratch});
+    } catch (const std::exception& e) {
+      ::close(secret_fd);
+      std::filesystem::remove_all(scratch, fs_ec);
+      run.start_error = e.what();
+      return run;
+    }
+    pgid = proc->id();
   }
   ::close(secret_fd);
   run.started = true;
@@ -383,7 +470,6 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
   err_w.close();
   res_w.close();
   dump_w.close();
-  const pid_t pgid = proc->id();
   // An interrupt that came before the group was known: this host must not run on.
   if (!register_host_group(pgid)) ::kill(-pgid, SIGKILL);
 
@@ -410,17 +496,42 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
       if (!kill_ec) ::kill(-pgid, SIGKILL);
     });
   });
-  proc->async_wait([&](bp::error_code, int) {
+  int status = 0;
+  const auto host_ended = [&] {
     deadline.cancel();
     kill_timer.cancel();
     // Anything the host left behind (forked children, daemons) goes with it; this also
     // guarantees EOF on the pipes they might have inherited.
     run.stray_processes = kill_leftovers(pgid, tag_assignment);
-  });
+  };
+  // A fork server's child is not the driver's to wait for: its server sends the status.
+  std::optional<asio::posix::stream_descriptor> server_reply;
+  bool server_died = false;
+  if (proc) {
+    proc->async_wait([&](bp::error_code, int) {
+      status = proc->native_exit_code();
+      host_ended();
+    });
+  } else {
+    server_reply.emplace(ctx, server.get()->control_fd());
+    server_reply->async_wait(asio::posix::stream_descriptor::wait_read, [&](bp::error_code) {
+      const std::optional<int> reply = server.get()->wait_status();
+      if (reply) {
+        status = *reply;
+      } else {  // the server died, and its child with it (PR_SET_PDEATHSIG)
+        status = SIGKILL;  // a wait status: killed by SIGKILL
+        server_died = true;
+        run.stderr_tail += "\nisocheck: the fork server running this host died\n";
+        ::kill(-pgid, SIGKILL);
+      }
+      host_ended();
+    });
+  }
   ctx.run();
+  if (server_reply) server_reply->release();  // the socket stays the server's
+  if (server_died) server.give_up();
   unregister_host_group(pgid);
 
-  const int status = proc->native_exit_code();
   if (WIFSIGNALED(status)) {
     run.signaled = true;
     run.signal = WTERMSIG(status);

@@ -154,6 +154,7 @@ int run_repro(ReproRequest request, HostExecutor& executor, std::ostream& out) {
   for (const PlannedRun& run : cell.runs) {
     HostInvocation inv = host_invocation(cell, run);
     inv.live_output = true;
+    inv.server_args.clear();  // a fresh process, as under --gdb: the cell alone, in the foreground
     out << fmt::format("isocheck: {} {} {} {}{} (module output follows)\n", spec.module, pythons.front().version,
                        spec.config, spec.check, run.variant.empty() ? "" : " [" + std::string(run.variant) + "]")
         << std::flush;

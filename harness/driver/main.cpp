@@ -198,6 +198,8 @@ int main(int argc, char** argv) {
     report_args.add_to(cmd);
     cmd->add_option("--require", required, "configs whose `unsupported` fails the gate");
     cmd->add_flag("--keep-core", keep_core, "let crashing hosts dump core, kept next to the report");
+    cmd->add_flag("!--no-fork-server", request.options.fork_server,
+                  "spawn every host afresh instead of forking it from a per-Python server (slower)");
     cmd->add_option("--memory-limit", request.options.memory_limit_bytes,
                     "address space of each host (RLIMIT_AS), e.g. 4G, 512M; 0: no limit")
         ->transform(CLI::AsSizeValue(false));

@@ -3,6 +3,7 @@
 //   isocheck-host-3.12 describe --python-exe EXE [--module M]... [--path DIR]... [--exercise F]
 //   isocheck-host-3.12 cell --python-exe EXE --module M --check ID --config CFG [--variant V]
 //                           [--path DIR]... [--exercise F] [--cycles N]
+//   isocheck-host-3.12 serve --python-exe EXE   (a fork server: host/fork_server.h)
 //
 // Both answer on --result-fd (default: stdout) with core/host_protocol.h messages. One process
 // runs one cell, so no cell can depend on another (spec/checks.md).
@@ -10,10 +11,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "core/catalog.h"
+#include "core/executor.h"
+#include "core/fork_request.h"
 #include "core/host_protocol.h"
 #include "host/crash_handler.h"
+#include "host/fork_server.h"
 #include "host/interpreter.h"
 #include "host/interpreter_session.h"
 #include "host/result_channel.h"
@@ -99,14 +104,17 @@ HostVerdict run_scenario(const Options& o, MainInterpreter& main, ResultChannel&
   return scenario(ctx);
 }
 
-int run_cell(const Options& o, ResultChannel& channel) {
+// `forked_main`: the fork server's main interpreter, inherited by this child (fork_server.h);
+// null: this process initialises its own.
+int run_cell(const Options& o, ResultChannel& channel, MainInterpreter* forked_main) {
   if (o.modules.size() != 1) {
     channel.send(encode_verdict(error_verdict("a cell takes exactly one --module")));
     return 0;
   }
   HostVerdict verdict;
   {
-    MainInterpreter main(o.python_exe);
+    std::optional<MainInterpreter> own_main;
+    MainInterpreter& main = forked_main != nullptr ? *forked_main : own_main.emplace(o.python_exe);
     verdict = run_scenario(o, main, channel);
     if (!main.finalized()) {
       channel.step("finalize the main interpreter");
@@ -117,13 +125,11 @@ int run_cell(const Options& o, ResultChannel& channel) {
   return 0;
 }
 
-}  // namespace
-}  // namespace isocheck::host
+enum class Command { describe, cell, serve };
 
-int main(int argc, char** argv) {
-  using namespace isocheck::host;
-  Options o;
-  CLI::App app{"isocheck host: runs one isocheck cell inside an embedded CPython"};
+// The host's command line, for a spawned host and for a fork server's child alike.
+// Throws CLI::ParseError.
+Command parse_command_line(CLI::App& app, Options& o, std::vector<std::string> args) {
   app.require_subcommand(1);
   auto add_common = [&o](CLI::App* cmd) {
     cmd->add_option("--python-exe", o.python_exe, "the Python executable whose sys.path to use")->required();
@@ -143,16 +149,66 @@ int main(int argc, char** argv) {
   cell->add_option("--config", o.config)->required();
   cell->add_option("--variant", o.variant);
   cell->add_option("--cycles", o.cycles)->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
+  CLI::App* serve = app.add_subcommand("serve", "fork a child per cell requested on fd 3 (fork_server.h)");
+  serve->add_option("--python-exe", o.python_exe, "the Python executable whose sys.path to use")->required();
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+  app.parse(args);
+  return describe->parsed() ? Command::describe : serve->parsed() ? Command::serve : Command::cell;
+}
 
+// A describe or cell run, once the command line is known.
+int run_host(const Options& o, Command command, MainInterpreter* forked_main) {
   // Before any module code runs: take the secret out of reach, and the channel off fd 3.
   std::string secret = o.secret_fd >= 0 ? read_secret(o.secret_fd) : "";
   install_crash_handler(o.forensics_fd);
   ResultChannel channel(hide_result_fd(o.result_fd), std::move(secret));
   try {
-    return describe->parsed() ? run_describe(o, channel) : run_cell(o, channel);
+    return command == Command::describe ? run_describe(o, channel) : run_cell(o, channel, forked_main);
   } catch (const HostError& e) {
     channel.send(isocheck::encode_verdict(error_verdict(e.what())));
     return 0;
   }
+}
+
+// The fork server: the main interpreter once, then a child per request (fork_server.h).
+int serve(const Options& server_options) {
+  install_crash_handler(isocheck::kHostForensicsFd);  // before Py_Initialize; inherited by every child
+  std::optional<MainInterpreter> main;
+  try {
+    main.emplace(server_options.python_exe);
+  } catch (const HostError& e) {
+    std::fprintf(stderr, "isocheck fork server: %s\n", e.what());
+    return 1;  // the driver spawns hosts instead, and they report this error as cells
+  }
+  const std::vector<std::string> child_args = serve_forks(isocheck::kForkServerControlFd);
+  // In a child, set up as the request asked: from here on, a cell host like any other.
+  Options o;
+  CLI::App app{"isocheck host (fork server child)"};
+  Command command;
+  try {
+    command = parse_command_line(app, o, child_args);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (command != Command::cell || o.python_exe != server_options.python_exe) {
+    std::fprintf(stderr, "isocheck fork server: a child runs cells of its server's Python only\n");
+    return 2;
+  }
+  return run_host(o, command, &*main);
+}
+
+}  // namespace
+}  // namespace isocheck::host
+
+int main(int argc, char** argv) {
+  using namespace isocheck::host;
+  Options o;
+  CLI::App app{"isocheck host: runs one isocheck cell inside an embedded CPython"};
+  Command command;
+  try {
+    command = parse_command_line(app, o, std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return command == Command::serve ? serve(o) : run_host(o, command, nullptr);
 }
