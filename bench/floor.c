@@ -10,6 +10,9 @@
  * Py_FinalizeEx. No probe, no protocol, no JSON, no verdict: bench/bench_main.cpp times a whole
  * plan of these against isocheck running the same plan.
  *
+ * With --serve, the same work runs in a child forked per cell from one initialised process, as
+ * isocheck's fork servers run cells (harness/host/fork_server.h): the fork floor.
+ *
  * Exit status 0 when the work ran; a module that crashes or fails to import makes the floor
  * meaningless, so that is reported and exits 1.
  */
@@ -19,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define MAX_PATHS 16
 #define TEARDOWN_INTERPRETERS 3
@@ -131,23 +136,31 @@ static void teardown(const char* config, const char* variant) {
   for (int i = 0; i < TEARDOWN_INTERPRETERS; ++i) end_interpreter(ts[order[i]]);
 }
 
-int main(int argc, char** argv) {
-  const char *check = NULL, *config = NULL, *variant = "";
-  int cycles = 10;
-  for (int i = 1; i + 1 < argc; i += 2) {
+struct cell {
+  const char *check, *config, *variant;
+  int cycles;
+};
+
+/* argv-style options into the globals and `c`; 0 when they make no cell. */
+static int parse_cell(int argc, char** argv, struct cell* c) {
+  c->check = NULL; c->config = NULL; c->variant = ""; c->cycles = 10;
+  for (int i = 0; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--python-exe") == 0) python_exe = argv[i + 1];
     else if (strcmp(argv[i], "--module") == 0) module_name = argv[i + 1];
-    else if (strcmp(argv[i], "--check") == 0) check = argv[i + 1];
-    else if (strcmp(argv[i], "--config") == 0) config = argv[i + 1];
-    else if (strcmp(argv[i], "--variant") == 0) variant = argv[i + 1];
-    else if (strcmp(argv[i], "--cycles") == 0) cycles = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--check") == 0) c->check = argv[i + 1];
+    else if (strcmp(argv[i], "--config") == 0) c->config = argv[i + 1];
+    else if (strcmp(argv[i], "--variant") == 0) c->variant = argv[i + 1];
+    else if (strcmp(argv[i], "--cycles") == 0) c->cycles = atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--path") == 0 && n_paths < MAX_PATHS) paths[n_paths++] = argv[i + 1];
-    else die("usage: --python-exe EXE --module NAME --check ID --config CFG [--variant V] [--cycles N] [--path DIR]");
+    else return 0;
   }
-  if (!python_exe || !module_name || !check || !config) die("--python-exe, --module, --check and --config are required");
+  return python_exe && module_name && c->check && c->config;
+}
 
-  init_main();
-  prepend_paths();
+/* The check's interpreter work, in an initialised main interpreter with the paths set. */
+static void run_check(const struct cell* c) {
+  const char *check = c->check, *config = c->config, *variant = c->variant;
+  const int cycles = c->cycles;
   if (strcmp(check, "import") == 0) {
     interpreter_with_imports(config, 1);
   } else if (strcmp(check, "reimport") == 0 || strcmp(check, "heap-types") == 0) {
@@ -185,6 +198,51 @@ int main(int argc, char** argv) {
   } else {
     die("unknown check");
   }
+}
+
+/* --serve: the fork floor. Python is initialised once; each line on stdin (the options of one
+   cell, space-separated) is run in a forked child, as isocheck's fork server does, and its wait
+   status is written back as a line. */
+static int serve(void) {
+  init_main();
+  char line[4096];
+  while (fgets(line, sizeof line, stdin) != NULL) {
+    PyOS_BeforeFork();
+    const pid_t pid = fork();
+    if (pid == 0) {
+      PyOS_AfterFork_Child();
+      char* argv[64];
+      int argc = 0;
+      for (char* tok = strtok(line, " \n"); tok != NULL && argc < 64; tok = strtok(NULL, " \n")) argv[argc++] = tok;
+      struct cell c;
+      if (!parse_cell(argc, argv, &c)) die("bad cell line");
+      prepend_paths();
+      run_check(&c);
+      if (Py_FinalizeEx() != 0) die("Py_FinalizeEx failed");
+      _exit(0);
+    }
+    PyOS_AfterFork_Parent();
+    int status = -1;
+    if (pid > 0) waitpid(pid, &status, 0);
+    printf("%d\n", status);
+    fflush(stdout);
+  }
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 4 && strcmp(argv[1], "--serve") == 0 && strcmp(argv[2], "--python-exe") == 0) {
+    python_exe = argv[3];
+    return serve();
+  }
+  struct cell c;
+  if (!parse_cell(argc - 1, argv + 1, &c)) {
+    die("usage: --python-exe EXE --module NAME --check ID --config CFG [--variant V] [--cycles N] [--path DIR]\n"
+        "       --serve --python-exe EXE   (cells as lines on stdin, one forked child each)");
+  }
+  init_main();
+  prepend_paths();
+  run_check(&c);
   if (Py_FinalizeEx() != 0) die("Py_FinalizeEx failed");
   return 0;
 }
