@@ -205,6 +205,9 @@ static void run_check(const struct cell* c) {
    status is written back as a line. */
 static int serve(void) {
   init_main();
+  /* As isocheck's server does (harness/host/fork_server.cpp): start-up's objects are not walked
+     by the children's collections. */
+  if (PyRun_SimpleString("import gc; gc.freeze()") != 0) die("gc.freeze() failed");
   char line[4096];
   while (fgets(line, sizeof line, stdin) != NULL) {
     PyOS_BeforeFork();

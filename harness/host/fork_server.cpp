@@ -123,6 +123,20 @@ int wait_for_child(pid_t pid, int control_fd) {
   return status;
 }
 
+// gc.freeze(): start-up's objects go to the permanent generation, so that a child's collections
+// neither walk nor write their GC headers, which copied every page of main's heap into each
+// child on 3.12 (gc_collect_main was the top of a forked child's profile). The gc documentation
+// recommends it before fork() without exec(). The probe never lists objects through gc
+// (only gc.get_referents and gc.collect). Survey, -j 2: 63.5-69.5 s -> 59.0 s wall, 101-110 s ->
+// 94 s of user CPU.
+void freeze_startup_objects() {
+  PyObject* gc = PyImport_ImportModule("gc");
+  PyObject* done = gc ? PyObject_CallMethod(gc, "freeze", nullptr) : nullptr;
+  if (done == nullptr) PyErr_Clear();
+  Py_XDECREF(done);
+  Py_XDECREF(gc);
+}
+
 void close_all(const std::vector<int>& fds) {
   for (const int fd : fds) ::close(fd);
 }
@@ -131,6 +145,7 @@ void close_all(const std::vector<int>& fds) {
 
 std::vector<std::string> serve_forks(int control_fd) {
   const pid_t server = ::getpid();
+  freeze_startup_objects();
   for (;;) {
     std::optional<Record> record = receive_record(control_fd);
     if (!record) std::_Exit(0);  // the driver closed its end: done
