@@ -1530,6 +1530,45 @@ bool gone_or_zombie(pid_t pid) {
   return true;
 }
 
+// A fork server killed from outside (an OOM killer, a stray kill -9) costs the cell it was
+// running only, as isocheck's error; the next cells are spawned afresh and the run completes.
+TEST(Signals, AKilledForkServerCostsItsRunningCellOnly) {
+  const BuiltPython python = built_pythons().front();
+  const fs::path report_file = scratch_dir() / "server-killed.json";
+  int err_fd = -1;
+  const pid_t driver =
+      spawn_driver({"run", "fault_gil_spin", "good_isolated", "--path", ISOCHECK_TARGETS_DIR, "--python", python.minor,
+                    "--check", "import", "--config", "main", "--timeout", "600", "-j", "1", "--json",
+                    report_file.string()},
+                   err_fd);
+  std::vector<pid_t> hosts;  // the server, then its child spinning in fault_gil_spin's import
+  for (int i = 0; i < 300 && hosts.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    hosts = hosts_under(driver);
+  }
+  ASSERT_EQ(hosts.size(), 2u) << "no fork server with a running cell host seen under the driver";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well inside the import
+  pid_t server = 0;
+  for (const ProcessInfo& p : all_processes()) {
+    if (p.ppid == driver && std::find(hosts.begin(), hosts.end(), p.pid) != hosts.end()) server = p.pid;
+  }
+  ASSERT_NE(server, 0);
+  ::kill(server, SIGKILL);
+  std::string err;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(err_fd, buf, sizeof buf)) > 0;) err.append(buf, static_cast<size_t>(n));
+  ::close(err_fd);
+  int status = 0;
+  ::waitpid(driver, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_EQ(WEXITSTATUS(status), 1) << err;
+  const std::map<std::string, std::string> outcomes = outcomes_of(read_json(report_file));
+  const std::string suffix = ":" + python.version + ":main:import";
+  EXPECT_EQ(outcomes, (std::map<std::string, std::string>{{"fault_gil_spin" + suffix, "error"},
+                                                           {"good_isolated" + suffix, "pass"}}));
+  EXPECT_EQ(surviving_processes(), std::vector<std::string>{});
+}
+
 // kill -9 of the driver (a cancelled CI job, a killed test binary) can run no cleanup: its
 // hosts must still not run on (PR_SET_PDEATHSIG, process_executor.cpp).
 TEST(Signals, KilledDriverTakesItsRunningHostWithIt) {

@@ -93,6 +93,10 @@ HostVerdict classify_run(const HostRun& run, std::chrono::milliseconds timeout, 
   } else if (run.interrupted) {
     v.outcome = Outcome::error;
     v.summary = fmt::format("isocheck was interrupted and stopped the host {}", where(t));
+  } else if (!run.lost.empty()) {
+    // Not the module's doing: what ran the host went away (process_executor.cpp).
+    v.outcome = Outcome::error;
+    v.summary = fmt::format("isocheck lost the host {}: {}", where(t), run.lost);
   } else if (run.signaled && run.signal == SIGXCPU) {
     // RLIMIT_CPU (process_executor.cpp): the CPU-time side of the timeout.
     v.outcome = Outcome::timeout;

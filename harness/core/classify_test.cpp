@@ -382,6 +382,18 @@ TEST(Classify, ProcessesLeftRunningTurnAPassIntoAFailNamingThem) {
   EXPECT_EQ(v.details["stray_processes"].size(), 2u);
 }
 
+// A fork server killed from outside takes its child with it (SIGKILL): isocheck's error, never
+// the module's crash.
+TEST(Classify, AHostLostWithItsForkServerIsAnErrorNotACrash) {
+  HostRun run = started_run(encode_progress("import"));
+  run.signaled = true;
+  run.signal = SIGKILL;
+  run.lost = "its fork server died (was it killed?)";
+  const HostVerdict v = classify_run(run, 60s);
+  EXPECT_EQ(v.outcome, Outcome::error);
+  EXPECT_EQ(v.summary, "isocheck lost the host during \"import\": its fork server died (was it killed?)");
+}
+
 TEST(Classify, InterruptedHostIsNeverAVerdict) {
   HostRun run = started_run(encode_progress("import"));
   run.interrupted = true;

@@ -59,6 +59,9 @@ struct HostRun {
   std::string gdb_stacks;   // on timeout, when gdb is installed: every thread's native stack
   std::string secret;       // the run's secret: only records carrying it are the host's
   bool interrupted = false; // killed because isocheck itself got SIGINT/SIGTERM
+  // Not empty when the host died because what ran it went away (its fork server was killed):
+  // an `error` of isocheck's, not the module's crash.
+  std::string lost;
   // Processes the host started that were still alive when it exited (killed since), e.g.
   // "pid 4242 (sleeper), left the process group": evidence, and a finding.
   std::vector<std::string> stray_processes;

@@ -521,7 +521,7 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
       } else {  // the server died, and its child with it (PR_SET_PDEATHSIG)
         status = SIGKILL;  // a wait status: killed by SIGKILL
         server_died = true;
-        run.stderr_tail += "\nisocheck: the fork server running this host died\n";
+        run.lost = "its fork server died (was it killed?)";
         ::kill(-pgid, SIGKILL);
       }
       host_ended();
