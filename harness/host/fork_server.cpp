@@ -127,8 +127,8 @@ int wait_for_child(pid_t pid, int control_fd) {
 // neither walk nor write their GC headers, which copied every page of main's heap into each
 // child on 3.12 (gc_collect_main was the top of a forked child's profile). The gc documentation
 // recommends it before fork() without exec(). The probe never lists objects through gc
-// (only gc.get_referents and gc.collect). Survey, -j 2: 63.5-69.5 s -> 59.0 s wall, 101-110 s ->
-// 94 s of user CPU.
+// (only gc.get_referents and gc.collect). Survey, -j 2, user CPU of all its processes: 101.7-110.2 s
+// without (2 runs) -> 93.9-94.2 s with (2 runs); wall 60.8-69.5 s (4 runs) -> 59.0-64.9 s (4 runs).
 void freeze_startup_objects() {
   PyObject* gc = PyImport_ImportModule("gc");
   PyObject* done = gc ? PyObject_CallMethod(gc, "freeze", nullptr) : nullptr;
