@@ -1,6 +1,5 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -33,6 +32,7 @@
 #include "core/executor.h"
 #include "core/find_program.h"
 #include "core/fork_server_pool.h"
+#include "core/host_limits.h"
 #include "core/host_protocol.h"
 #include "core/interrupt.h"
 
@@ -85,39 +85,29 @@ struct CloseInheritedFds {
   }
 };
 
-// Launcher initializer: core dumps only when asked for (--keep-core), never by accident.
+// Launcher initializer: core dumps only when asked for (core/host_limits.h).
 struct CoreLimit {
   bool allow;
   template <typename Launcher>
   bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
-    // Only the soft limit: lowering the hard one could not be undone by a later --keep-core
-    // further down the process tree (without CAP_SYS_RESOURCE).
-    rlimit limit{};
-    ::getrlimit(RLIMIT_CORE, &limit);
-    limit.rlim_cur = allow ? limit.rlim_max : 0;
-    ::setrlimit(RLIMIT_CORE, &limit);
+    set_core_limit(allow);
     return {};
   }
 };
 
-// Launcher initializer: the limits a host runs under (issue #7), and the signal mask reset,
-// since the driver blocks SIGINT/SIGTERM in all its threads (core/interrupt.h) and a mask
+// Launcher initializer: the limits a host runs under (core/host_limits.h), and the signal mask
+// reset, since the driver blocks SIGINT/SIGTERM in all its threads (core/interrupt.h) and a mask
 // survives exec.
 struct HostLimits {
   unsigned long long memory_bytes;  // 0: leave RLIMIT_AS alone
   long cpu_seconds;
+  bool allow_core;
   template <typename Launcher>
   bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (memory_bytes != 0) {
-      const rlimit as{memory_bytes, memory_bytes};
-      ::setrlimit(RLIMIT_AS, &as);
-    }
-    // Soft limit: SIGXCPU (a timeout); the hard one a little later: SIGKILL.
-    const rlimit cpu{static_cast<rlim_t>(cpu_seconds), static_cast<rlim_t>(cpu_seconds + 5)};
-    ::setrlimit(RLIMIT_CPU, &cpu);
+    set_host_limits(memory_bytes, cpu_seconds, allow_core);
     return {};
   }
 };
@@ -453,8 +443,8 @@ HostRun ProcessExecutor::run(const HostInvocation& invocation) {
       proc.emplace(ctx.get_executor(), invocation.executable, invocation.args,
                    bp::process_stdio{nullptr, out_w, err_w}, InheritFd{kHostResultFd, res_w.native_handle()},
                    InheritFd{kHostForensicsFd, dump_w.native_handle()}, InheritFd{kHostSecretFd, secret_fd},
-                   CloseInheritedFds{}, NewProcessGroup{}, CoreLimit{keep_core},
-                   HostLimits{invocation.memory_limit_bytes, run.cpu_limit_seconds}, DieWithDriver{},
+                   CloseInheritedFds{}, NewProcessGroup{},
+                   HostLimits{invocation.memory_limit_bytes, run.cpu_limit_seconds, keep_core}, DieWithDriver{},
                    Environment{environment_entries}, bp::process_start_dir{scratch});
     } catch (const std::exception& e) {
       ::close(secret_fd);

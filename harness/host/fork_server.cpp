@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 
 #include "core/executor.h"
 #include "core/fork_request.h"
+#include "core/host_limits.h"
 
 extern char** environ;
 
@@ -41,16 +41,7 @@ void apply_process_setup(const ForkRequest& request, pid_t server) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  if (request.memory_limit_bytes != 0) {
-    const rlimit as{request.memory_limit_bytes, request.memory_limit_bytes};
-    ::setrlimit(RLIMIT_AS, &as);
-  }
-  const rlimit cpu{static_cast<rlim_t>(request.cpu_limit_seconds), static_cast<rlim_t>(request.cpu_limit_seconds + 5)};
-  ::setrlimit(RLIMIT_CPU, &cpu);
-  rlimit core{};
-  ::getrlimit(RLIMIT_CORE, &core);
-  core.rlim_cur = request.allow_core ? core.rlim_max : 0;
-  ::setrlimit(RLIMIT_CORE, &core);
+  set_host_limits(request.memory_limit_bytes, request.cpu_limit_seconds, request.allow_core);
 }
 
 // The request's fds become 1..5; every other fd above them goes (the control socket among them).
