@@ -38,20 +38,16 @@ bool parse_number(std::string_view text, T& out) {
 
 std::string encode_fork_request(const ForkRequest& request) {
   std::string out(kMagic);
-  for (const std::string_view field :
-       {std::string_view(request.working_dir), std::string_view(request.tag_assignment)}) {
+  const auto add = [&out](std::string_view field) {
     out.push_back('\0');
     out.append(field);
-  }
-  for (const std::string& number : {std::to_string(request.memory_limit_bytes),
-                                    std::to_string(request.cpu_limit_seconds), std::string(request.allow_core ? "1" : "0")}) {
-    out.push_back('\0');
-    out.append(number);
-  }
-  for (const std::string& arg : request.args) {
-    out.push_back('\0');
-    out.append(arg);
-  }
+  };
+  add(request.working_dir);
+  add(request.tag_assignment);
+  add(std::to_string(request.memory_limit_bytes));
+  add(std::to_string(request.cpu_limit_seconds));
+  add(request.allow_core ? "1" : "0");
+  for (const std::string& arg : request.args) add(arg);
   return out;
 }
 
@@ -103,12 +99,8 @@ std::optional<Record> receive_record(int socket, size_t max_bytes, size_t max_fd
   msg.msg_control = control.data();
   msg.msg_controllen = control.size();
   ssize_t n;
-  for (;;) {
-    n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
-    if (n >= 0 || errno == EINTR) {
-      if (n >= 0) break;
-      continue;
-    }
+  while ((n = ::recvmsg(socket, &msg, MSG_CMSG_CLOEXEC)) < 0) {
+    if (errno == EINTR) continue;
     // An event loop that watched the socket (process_executor.cpp) leaves it non-blocking.
     if (errno != EAGAIN) break;
     pollfd readable{socket, POLLIN, 0};
