@@ -27,6 +27,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <iostream>
@@ -138,12 +139,18 @@ struct FloorResult {
   std::map<std::string, double> by_check;  // summed process wall time per check id
 };
 
-std::string check_of(const std::vector<std::string>& floor_args) {
-  const auto it = std::find(floor_args.begin(), floor_args.end(), "--check");
-  return it == floor_args.end() ? "" : *(it + 1);
+// The value after `name` in a floor process's arguments ("" when absent).
+std::string option_of(const std::vector<std::string>& floor_args, const std::string& name) {
+  const auto it = std::find(floor_args.begin(), floor_args.end(), name);
+  return it == floor_args.end() || it + 1 == floor_args.end() ? "" : *(it + 1);
 }
 
-FloorResult run_floor(const std::vector<std::vector<std::string>>& plan, int jobs) {
+// Runs one floor cell and returns its wait status. Each worker makes its own (it may keep state).
+using CellRunner = std::function<int(const std::vector<std::string>& floor_args)>;
+
+// The plan through `jobs` workers, each running cells with the runner `make_runner` gives it.
+FloorResult run_plan(const std::vector<std::vector<std::string>>& plan, int jobs,
+                     const std::function<CellRunner()>& make_runner) {
   std::atomic<size_t> next{0};
   std::atomic<int> failed{0};
   std::mutex mutex;
@@ -152,17 +159,27 @@ FloorResult run_floor(const std::vector<std::vector<std::string>>& plan, int job
   std::vector<std::thread> workers;
   for (int w = 0; w < jobs; ++w) {
     workers.emplace_back([&] {
+      const CellRunner run_cell = make_runner();
       for (size_t i = next++; i < plan.size(); i = next++) {
-        const Timed t = spawn_and_wait(plan[i], true);
-        if (!WIFEXITED(t.status) || WEXITSTATUS(t.status) != 0) ++failed;
+        const auto cell_start = Clock::now();
+        const int status = run_cell(plan[i]);
+        const double seconds = std::chrono::duration<double>(Clock::now() - cell_start).count();
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed;
         std::lock_guard lock(mutex);
-        by_check[check_of(plan[i])] += t.seconds;
+        by_check[option_of(plan[i], "--check")] += seconds;
       }
     });
   }
   for (std::thread& w : workers) w.join();
   return {std::chrono::duration<double>(Clock::now() - start).count(), static_cast<int>(plan.size()), failed.load(),
           by_check};
+}
+
+// The floor: a fresh process per cell.
+FloorResult run_floor(const std::vector<std::vector<std::string>>& plan, int jobs) {
+  return run_plan(plan, jobs, [] {
+    return [](const std::vector<std::string>& floor_args) { return spawn_and_wait(floor_args, true).status; };
+  });
 }
 
 // A floor process in --serve mode (bench/floor.c): cells as lines on its stdin, one forked
@@ -210,37 +227,18 @@ class FloorServer {
   FILE* from_ = nullptr;
 };
 
-std::string option_of(const std::vector<std::string>& floor_args, const std::string& name) {
-  const auto it = std::find(floor_args.begin(), floor_args.end(), name);
-  return it == floor_args.end() || it + 1 == floor_args.end() ? "" : *(it + 1);
-}
-
 // The fork floor: each worker keeps one floor server per Python and forks every cell from it.
 FloorResult run_fork_floor(const std::vector<std::vector<std::string>>& plan, int jobs) {
-  std::atomic<size_t> next{0};
-  std::atomic<int> failed{0};
-  std::mutex mutex;
-  std::map<std::string, double> by_check;
-  const auto start = Clock::now();
-  std::vector<std::thread> workers;
-  for (int w = 0; w < jobs; ++w) {
-    workers.emplace_back([&] {
-      std::map<std::string, std::unique_ptr<FloorServer>> servers;  // floor binary + python -> server
-      for (size_t i = next++; i < plan.size(); i = next++) {
-        const auto cell_start = Clock::now();
-        auto& server = servers[plan[i][0] + "\n" + option_of(plan[i], "--python-exe")];
-        if (!server) server = std::make_unique<FloorServer>(plan[i][0], option_of(plan[i], "--python-exe"));
-        const int status = server->run(plan[i]);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++failed;
-        const double seconds = std::chrono::duration<double>(Clock::now() - cell_start).count();
-        std::lock_guard lock(mutex);
-        by_check[check_of(plan[i])] += seconds;
-      }
-    });
-  }
-  for (std::thread& w : workers) w.join();
-  return {std::chrono::duration<double>(Clock::now() - start).count(), static_cast<int>(plan.size()), failed.load(),
-          by_check};
+  return run_plan(plan, jobs, [] {
+    // floor binary + python -> that worker's server
+    auto servers = std::make_shared<std::map<std::string, std::unique_ptr<FloorServer>>>();
+    return [servers](const std::vector<std::string>& floor_args) {
+      const std::string python = option_of(floor_args, "--python-exe");
+      std::unique_ptr<FloorServer>& server = (*servers)[floor_args[0] + "\n" + python];
+      if (!server) server = std::make_unique<FloorServer>(floor_args[0], python);
+      return server->run(floor_args);
+    };
+  });
 }
 
 struct IsocheckResult {
