@@ -178,7 +178,8 @@ class Fixtures : public ::testing::Test {
     const json hang_report = read_json(scratch_dir() / "fixtures-hang.json");
     for (const json& cell : hang_report["cells"]) (*report_)["cells"].push_back(cell);
   }
-  static DriverRun run_fixtures(const std::vector<std::string>& fixtures, const char* timeout, const char* report) {
+  static DriverRun run_fixtures(const std::vector<std::string>& fixtures, const char* timeout, const char* report,
+                                const std::vector<std::string>& extra_args = {}) {
     std::vector<std::string> args = {"run"};
     args.insert(args.end(), fixtures.begin(), fixtures.end());
     for (const char* a : {"--path", ISOCHECK_TARGETS_DIR, "--exercise", ISOCHECK_EXERCISE, "--timeout", timeout, "-j",
@@ -186,6 +187,7 @@ class Fixtures : public ::testing::Test {
       args.push_back(a);
     }
     args.push_back((scratch_dir() / report).string());
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     return run_isocheck(args);
   }
   static void TearDownTestSuite() {
@@ -830,20 +832,13 @@ DriverRun run_isocheck_in(const fs::path& dir, const std::vector<std::string>& a
 // CPython before the fork; --no-fork-server spawns each host afresh. A module must not be able
 // to tell: every fixture's every cell has the same outcome both ways.
 TEST_F(Fixtures, ForkedHostsGiveTheSameOutcomesAsFreshlySpawnedOnes) {
-  std::vector<std::string> args = {"run"};
+  std::vector<std::string> fixtures;
   for (const std::string& f : kFixtures) {
-    if (f != kHangingFixture) args.push_back(f);
+    if (f != kHangingFixture) fixtures.push_back(f);
   }
-  const fs::path report_file = scratch_dir() / "fixtures-spawned.json";
-  for (const std::string& a : {std::string("--path"), std::string(ISOCHECK_TARGETS_DIR), std::string("--exercise"),
-                               std::string(ISOCHECK_EXERCISE), std::string("--timeout"), std::string("60"),
-                               std::string("-j"), std::string("2"), std::string("--no-fork-server"),
-                               std::string("--json"), report_file.string()}) {
-    args.push_back(a);
-  }
-  const DriverRun spawned = run_isocheck(args);
+  const DriverRun spawned = run_fixtures(fixtures, "60", "fixtures-spawned.json", {"--no-fork-server"});
   ASSERT_EQ(spawned.exit_code, 1) << spawned.err;
-  const std::map<std::string, std::string> fresh = outcomes_of(read_json(report_file));
+  const std::map<std::string, std::string> fresh = outcomes_of(read_json(scratch_dir() / "fixtures-spawned.json"));
   const std::map<std::string, std::string> forked = outcomes_of(*report_);
   ASSERT_EQ(fresh.size(), (kFixtures.size() - 1) * pythons_.size() * 19);
   for (const auto& [cell, outcome] : fresh) {
@@ -1530,6 +1525,22 @@ bool gone_or_zombie(pid_t pid) {
   return true;
 }
 
+// Waits (up to 30 s) for a fork server of `driver` with a cell child that stays running, and
+// returns both pids; fewer when none came. The describe host comes first and is short-lived:
+// hosts count only if they are still there a moment later.
+std::vector<pid_t> running_server_and_child(pid_t driver) {
+  std::vector<pid_t> hosts;
+  for (int i = 0; i < 300 && hosts.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    hosts = hosts_under(driver);
+    if (hosts.size() >= 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      std::erase_if(hosts, gone_or_zombie);
+    }
+  }
+  return hosts;
+}
+
 // A fork server killed from outside (an OOM killer, a stray kill -9) costs the cell it was
 // running only, as isocheck's error; the next cells are spawned afresh and the run completes.
 TEST(Signals, AKilledForkServerCostsItsRunningCellOnly) {
@@ -1541,13 +1552,8 @@ TEST(Signals, AKilledForkServerCostsItsRunningCellOnly) {
                     "--check", "import", "--config", "main", "--timeout", "600", "-j", "1", "--json",
                     report_file.string()},
                    err_fd);
-  std::vector<pid_t> hosts;  // the server, then its child spinning in fault_gil_spin's import
-  for (int i = 0; i < 300 && hosts.size() < 2; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    hosts = hosts_under(driver);
-  }
+  const std::vector<pid_t> hosts = running_server_and_child(driver);  // the child spins in the import
   ASSERT_EQ(hosts.size(), 2u) << "no fork server with a running cell host seen under the driver";
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well inside the import
   pid_t server = 0;
   for (const ProcessInfo& p : all_processes()) {
     if (p.ppid == driver && std::find(hosts.begin(), hosts.end(), p.pid) != hosts.end()) server = p.pid;
@@ -1576,18 +1582,8 @@ TEST(Signals, KilledDriverTakesItsRunningHostWithIt) {
   const pid_t driver = spawn_driver({"run", "fault_gil_spin", "--path", ISOCHECK_TARGETS_DIR, "--check", "import",
                                      "--config", "main", "--timeout", "600", "-j", "1"},
                                     err_fd);
-  // The cell's host is a fork server's child (a grandchild of the driver), or the driver's
-  // own child with --no-fork-server: both kinds, and the server, must go.
-  std::vector<pid_t> hosts;
-  for (int i = 0; i < 300 && hosts.size() < 2; ++i) {  // describe first, then the server and its child
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    hosts = hosts_under(driver);
-    // The describe host is short-lived; wait for hosts that are still there a moment later.
-    if (hosts.size() >= 2) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      std::erase_if(hosts, gone_or_zombie);
-    }
-  }
+  // The cell's host is a fork server's child (a grandchild of the driver): both must go.
+  const std::vector<pid_t> hosts = running_server_and_child(driver);
   ASSERT_EQ(hosts.size(), 2u) << "no fork server with a running cell host seen under the driver";
   ::kill(driver, SIGKILL);
   int status = 0;
