@@ -49,10 +49,35 @@ std::string baseline_key(const CellKey& key) {
 Baseline baseline_from_report(const RunReport& report) {
   Baseline b;
   for (const CellEntry& c : report.cells.entries()) {
-    auto [it, inserted] = b.outcomes.emplace(baseline_key(c.key), c.outcome);
+    const std::string key = baseline_key(c.key);
+    auto [it, inserted] = b.outcomes.emplace(key, c.outcome);
     if (!inserted) it->second = worst(it->second, c.outcome);
+    if (c.flaky()) b.flaky[key] |= c.observed;
   }
   return b;
+}
+
+namespace {
+
+bool has(unsigned outcomes, Outcome o) { return (outcomes & (1u << static_cast<unsigned>(o))) != 0; }
+
+ordered_json outcome_names(unsigned outcomes) {
+  ordered_json names = ordered_json::array();
+  for (Outcome o : kAllOutcomes) {
+    if (has(outcomes, o)) names.push_back(std::string(to_string(o)));
+  }
+  return names;
+}
+
+}  // namespace
+
+bool baseline_knows(const Baseline& baseline, const std::string& key, const CellEntry& cell) {
+  const auto it = baseline.outcomes.find(key);
+  if (it == baseline.outcomes.end()) return false;
+  if (it->second == cell.outcome) return true;
+  const auto flaky = baseline.flaky.find(key);
+  if (flaky != baseline.flaky.end() && has(flaky->second, cell.outcome)) return true;
+  return cell.flaky() && has(cell.observed, it->second);
 }
 
 std::string baseline_to_text(const RunReport& report) {
@@ -66,7 +91,14 @@ std::string baseline_to_text(const RunReport& report) {
     const std::string key = baseline_key(c->key);
     if (!cells.contains(key)) cells[key] = std::string(to_string(b.outcomes.at(key)));
   }
-  const ordered_json j = {{"schema", kBaselineSchema}, {"cells", std::move(cells)}};
+  ordered_json j = {{"schema", kBaselineSchema}, {"cells", std::move(cells)}};
+  if (!b.flaky.empty()) {
+    ordered_json flaky = ordered_json::object();
+    for (const auto& [key, _] : j["cells"].items()) {
+      if (const auto it = b.flaky.find(key); it != b.flaky.end()) flaky[key] = outcome_names(it->second);
+    }
+    j["flaky"] = std::move(flaky);
+  }
   return j.dump(2) + "\n";
 }
 
@@ -88,14 +120,34 @@ Baseline read_baseline_file(const std::filesystem::path& file) {
     if (!outcome) throw bad(fmt::format("cell '{}': {} is not an outcome", key, value.dump()));
     b.outcomes[key] = *outcome;
   }
+  if (j.contains("flaky")) {
+    if (!j["flaky"].is_object()) throw bad("\"flaky\" is not an object");
+    for (const auto& [key, value] : j["flaky"].items()) {
+      if (!b.outcomes.contains(key)) throw bad(fmt::format("flaky cell '{}' is not in \"cells\"", key));
+      if (!value.is_array()) throw bad(fmt::format("flaky cell '{}': {} is not a list of outcomes", key, value.dump()));
+      unsigned seen = 0;
+      for (const auto& name : value) {
+        const auto outcome = name.is_string() ? parse_outcome(name.get<std::string>()) : std::nullopt;
+        if (!outcome) throw bad(fmt::format("flaky cell '{}': {} is not an outcome", key, name.dump()));
+        seen |= 1u << static_cast<unsigned>(*outcome);
+      }
+      b.flaky[key] = seen;
+    }
+  }
   return b;
 }
 
 void apply_baseline(RunReport& report, const Baseline& baseline) {
   report.baseline_given = true;
   for (size_t i = 0; i < report.cells.size(); ++i) {
-    const auto it = baseline.outcomes.find(baseline_key(report.cells.entries()[i].key));
-    report.cells.set_baseline(i, it == baseline.outcomes.end() ? std::nullopt : std::optional<Outcome>(it->second));
+    const CellEntry& cell = report.cells.entries()[i];
+    const std::string key = baseline_key(cell.key);
+    const auto it = baseline.outcomes.find(key);
+    if (it == baseline.outcomes.end()) {
+      report.cells.set_baseline(i, std::nullopt);
+    } else {
+      report.cells.set_baseline(i, baseline_knows(baseline, key, cell) ? cell.outcome : it->second);
+    }
   }
 }
 

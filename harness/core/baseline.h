@@ -4,7 +4,10 @@
 //
 // File format, schema isocheck-baseline/1 (cells in report order, so two baselines diff cleanly):
 //   {"schema": "isocheck-baseline/1",
-//    "cells": {"mypkg._speedups:3.12:isolated:teardown": "crash", ...}}
+//    "cells": {"mypkg._speedups:3.12:isolated:teardown": "crash", ...},
+//    "flaky": {"mypkg._speedups:3.13:isolated:concurrent": ["pass", "crash"], ...}}
+// "flaky" (optional) lists the cells whose reruns (core/rerun.h) had more than one outcome,
+// with every outcome they had; "cells" gives such a cell's worst.
 // A key is MODULE:MINOR:CONFIG:CHECK. The Python is its minor version ("3.12"), so that a
 // patch upgrade on the CI machine (3.12.1 -> 3.12.8) keeps the baseline valid.
 #pragma once
@@ -23,7 +26,14 @@ inline constexpr const char* kBaselineSchema = "isocheck-baseline/1";
 
 struct Baseline {
   std::map<std::string, Outcome> outcomes;  // baseline_key -> outcome
+  std::map<std::string, unsigned> flaky;    // baseline_key -> outcomes seen, a bit per Outcome
 };
+
+// Whether the baseline already knows the outcome of `cell`, so that it does not fail the gate:
+// the same outcome, or -- for a cell whose runs disagree (a known-flaky cell must never be
+// reported as new) -- an outcome the baseline's flaky runs had, or a baseline outcome among
+// the outcomes this run's reruns had.
+bool baseline_knows(const Baseline& baseline, const std::string& key, const CellEntry& cell);
 
 // "3.12.1" -> "mod:3.12:isolated:teardown".
 std::string baseline_key(const CellKey& key);
@@ -38,7 +48,8 @@ std::string baseline_to_text(const RunReport& report);
 // Throws UsageError "FILE: reason" for a missing, unreadable or malformed file.
 Baseline read_baseline_file(const std::filesystem::path& file);
 
-// Records in every cell what the baseline says about it (RunReport::baseline_given).
+// Records in every cell what the baseline says about it (RunReport::baseline_given): the
+// baseline's outcome, or the cell's own outcome when baseline_knows() it.
 void apply_baseline(RunReport& report, const Baseline& baseline);
 
 // How the run compares with its baseline, each list in report order.

@@ -111,7 +111,7 @@ TEST_F(BaselineFile, EveryBadFileIsAUsageErrorNamingTheFile) {
             "not an isocheck baseline: cell 'a:3.12:main:import': 1 is not an outcome");
 }
 
-Baseline baseline_of(std::map<std::string, Outcome> outcomes) { return Baseline{std::move(outcomes)}; }
+Baseline baseline_of(std::map<std::string, Outcome> outcomes) { return Baseline{std::move(outcomes), {}}; }
 
 TEST(BaselineGate, AKnownCrashDoesNotFailTheGateButANewOneDoes) {
   RunReport r = report_of({cell("a", "3.12.1", "legacy", "teardown", Outcome::crash)});
@@ -187,6 +187,49 @@ TEST(BaselineGate, ComparisonSortsCellsIntoKnownChangedNewAndBetter) {
 TEST(BaselineGate, NoNotesWithoutABaseline) {
   EXPECT_EQ(render_baseline_notes(report_of({cell("a", "3.12.1", "main", "import", Outcome::fail)}), {}, "x"), "");
 }
+
+TEST_F(BaselineFile, MalformedFlakyListsAreNamed) {
+  EXPECT_EQ(error_of(R"({"schema": "isocheck-baseline/1", "cells": {}, "flaky": {"a:3.12:main:import": ["pass"]}})"),
+            "not an isocheck baseline: flaky cell 'a:3.12:main:import' is not in \"cells\"");
+  EXPECT_EQ(error_of(R"({"schema": "isocheck-baseline/1", "cells": {"a:3.12:main:import": "crash"},
+                        "flaky": {"a:3.12:main:import": ["pass", "wobbly"]}})"),
+            "not an isocheck baseline: flaky cell 'a:3.12:main:import': \"wobbly\" is not an outcome");
+  EXPECT_EQ(error_of(R"({"schema": "isocheck-baseline/1", "cells": {}, "flaky": []})"),
+            "not an isocheck baseline: \"flaky\" is not an object");
+}
+
+}  // namespace
+}  // namespace isocheck
+
+namespace isocheck {
+namespace {
+
+CellEntry flaky_entry(Outcome outcome, std::initializer_list<Outcome> seen) {
+  CellEntry e;
+  e.key = {"m", "3.13.0", "isolated", "concurrent"};
+  e.outcome = outcome;
+  for (Outcome o : seen) e.observed |= 1u << static_cast<unsigned>(o);
+  return e;
+}
+
+TEST(BaselineFlaky, AFlakyCellIsKnownWhicheverWayItGoes) {
+  const std::string key = "m:3.13:isolated:concurrent";
+  Baseline b;
+  b.outcomes[key] = Outcome::crash;
+  b.flaky[key] = (1u << static_cast<unsigned>(Outcome::pass)) | (1u << static_cast<unsigned>(Outcome::crash));
+  EXPECT_TRUE(baseline_knows(b, key, flaky_entry(Outcome::pass, {Outcome::pass})));
+  EXPECT_TRUE(baseline_knows(b, key, flaky_entry(Outcome::crash, {Outcome::crash})));
+  EXPECT_FALSE(baseline_knows(b, key, flaky_entry(Outcome::fail, {Outcome::fail})));  // never seen: a change
+
+  // A baseline that saw one outcome knows a flaky run that had it among its runs ...
+  Baseline steady;
+  steady.outcomes[key] = Outcome::pass;
+  EXPECT_TRUE(baseline_knows(steady, key, flaky_entry(Outcome::crash, {Outcome::pass, Outcome::crash})));
+  // ... but not a steady crash.
+  EXPECT_FALSE(baseline_knows(steady, key, flaky_entry(Outcome::crash, {Outcome::crash})));
+  EXPECT_FALSE(baseline_knows(steady, "other:3.13:isolated:concurrent", flaky_entry(Outcome::pass, {Outcome::pass})));
+}
+
 
 }  // namespace
 }  // namespace isocheck

@@ -30,7 +30,7 @@ const std::vector<CheckInfo>& table() {
        "Heap Types", {}},
       {"concurrent", {isolated},
        "2 interpreters on 2 threads with their own GILs import and exercise at the same time",
-       "Managing Global State", {}},
+       "Managing Global State", {}, nullptr, /*timing_dependent=*/true},
       {"teardown", {legacy, isolated},
        "3 interpreters with the module destroyed LIFO, FIFO, middle-first, and by Py_FinalizeEx",
        "Lifetime of the Module State", {"lifo", "fifo", "middle", "finalize"}},

@@ -23,6 +23,9 @@ struct CheckInfo {
   // For checks that run no interpreter (configs empty): computed by the driver from the
   // extension's file, e.g. lint reading the ELF object.
   HostVerdict (*in_driver)(const std::string& extension_file) = nullptr;
+  // Whether a `fail` may depend on thread timing rather than on the module alone, so that a
+  // failing cell is run again before it is reported (core/rerun.h).
+  bool timing_dependent = false;
 };
 
 std::span<const CheckInfo> check_catalog();

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "core/model.h"
+#include "core/rerun.h"
 
 namespace isocheck {
 
@@ -90,7 +91,9 @@ CellResult decode(const std::vector<std::uint8_t>& bytes, const CellEntry& entry
 
 }  // namespace
 
-CellEntry entry_of(const CellResult& cell) { return {cell.key, cell.outcome, cell.baseline, cell.duration_ms}; }
+CellEntry entry_of(const CellResult& cell) {
+  return {cell.key, cell.outcome, cell.baseline, cell.duration_ms, observed_outcomes(cell.outcome, cell.details)};
+}
 
 CellStore::CellStore(std::vector<CellResult> cells) {
   for (CellResult& c : cells) push_back(std::move(c));

@@ -26,6 +26,10 @@ struct CellEntry {
   Outcome outcome = Outcome::error;
   std::optional<Outcome> baseline;  // as in CellResult::baseline
   double duration_ms = 0;
+  // Every outcome the cell's runs had, a bit per Outcome (core/rerun.h): more than one bit
+  // for a flaky cell.
+  unsigned observed = 0;
+  bool flaky() const { return (observed & (observed - 1)) != 0; }
 };
 
 CellEntry entry_of(const CellResult& cell);

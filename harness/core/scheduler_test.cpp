@@ -1,4 +1,5 @@
 #include "core/scheduler.h"
+#include "core/rerun.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -173,7 +174,8 @@ TEST(RunCells, EveryPlannedCellYieldsExactlyOneResultWhateverItsHostDid) {
   for (const CellResult& r : results) {
     EXPECT_EQ(r.outcome, expected.at(r.key.module)) << r.key.module << " " << r.key.config << ": " << r.summary;
   }
-  EXPECT_EQ(executor.invocations().size(), cells.size());
+  // The crashing cells (segv, silent: 4 of them) are run kRunsOfUnstableCell times each (core/rerun.h).
+  EXPECT_EQ(executor.invocations().size(), cells.size() + 4 * (kRunsOfUnstableCell - 1));
 }
 
 TEST(RunCells, ResultCarriesTheCellKeyReproAndTheClassifiedEvidence) {
@@ -186,7 +188,46 @@ TEST(RunCells, ResultCarriesTheCellKeyReproAndTheClassifiedEvidence) {
   EXPECT_THAT(results[0].repro, HasSubstr("run segv"));
   EXPECT_EQ(results[0].outcome, Outcome::crash);
   EXPECT_EQ(results[0].details.value("signal", ""), "SIGSEGV");
-  EXPECT_DOUBLE_EQ(results[0].duration_ms, 10);
+  // A crash is rerun: the cell took as long as its three runs, and says how many crashed.
+  EXPECT_DOUBLE_EQ(results[0].duration_ms, 10 * kRunsOfUnstableCell);
+  EXPECT_THAT(results[0].summary, HasSubstr("(crash in 3 of 3 runs)"));
+}
+
+TEST(RunCells, AnUnstableCellKeepsItsWorstRunAndOtherCellsAreNotHeldUp) {
+  // The first run of the concurrent cell fails, the second crashes, the third passes.
+  std::atomic<int> concurrent_runs{0};
+  FakeExecutor executor([&](const HostInvocation& inv) {
+    HostRun run;
+    run.started = true;
+    run.duration_ms = 1;
+    if (arg_after(inv.args, "--check") != "concurrent") {
+      run.protocol = encode_verdict(make_verdict(Outcome::pass, "ok"));
+      return run;
+    }
+    switch (concurrent_runs++) {
+      case 0: run.protocol = encode_verdict(make_verdict(Outcome::fail, "raced")); break;
+      case 1: run.signaled = true; run.signal = SIGSEGV; break;
+      default: run.protocol = encode_verdict(make_verdict(Outcome::pass, "ok")); break;
+    }
+    return run;
+  });
+  const std::vector<PlannedCell> cells = {planned_cell("m", "concurrent", "isolated"), planned_cell("m", "import", "main"),
+                                          planned_cell("m", "isolation", "legacy")};
+  const auto results = run_all(cells, executor, 2, nullptr);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(keys_of(results), keys_of(cells));
+  EXPECT_EQ(concurrent_runs.load(), 3);
+  EXPECT_EQ(executor.invocations().size(), 5u);  // the two other cells ran once each
+  for (const CellResult& r : results) {
+    if (r.key.check != "concurrent") {
+      EXPECT_EQ(r.outcome, Outcome::pass);
+      EXPECT_FALSE(r.details.contains("runs"));
+      continue;
+    }
+    EXPECT_EQ(r.outcome, Outcome::crash);
+    EXPECT_THAT(r.summary, HasSubstr("(crash in 1 of 3 runs)"));
+    EXPECT_EQ(r.details["runs"].dump(), R"({"total":3,"pass":1,"fail":1,"crash":1})");
+  }
 }
 
 TEST(RunCells, TimeoutOfTheInvocationIsUsedToClassify) {
@@ -257,7 +298,8 @@ TEST(RunCells, VariantsOfOneCellAreRunSeparatelyAndMergedIntoOneResult) {
   const auto results = run_all({cell}, executor, 4, nullptr);
 
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(executor.invocations().size(), 4u);
+  // The crash makes the whole cell (all four variants) run kRunsOfUnstableCell times.
+  EXPECT_EQ(executor.invocations().size(), 4u * kRunsOfUnstableCell);
   const CellResult& r = results[0];
   EXPECT_EQ(r.outcome, Outcome::crash);
   EXPECT_THAT(r.summary, HasSubstr("fifo"));
@@ -267,7 +309,7 @@ TEST(RunCells, VariantsOfOneCellAreRunSeparatelyAndMergedIntoOneResult) {
   for (const char* v : {"lifo", "middle", "finalize"}) EXPECT_EQ(r.details["variants"][v]["outcome"], "pass") << v;
   EXPECT_EQ(r.details["variants"]["fifo"]["outcome"], "crash");
   // The cell took as long as its runs together.
-  EXPECT_DOUBLE_EQ(r.duration_ms, 20);
+  EXPECT_DOUBLE_EQ(r.duration_ms, 20 * kRunsOfUnstableCell);
 }
 
 TEST(RunCells, HostHintIsAddedToTheCellSummaryOnceEvenWhenSeveralVariantsCrash) {
