@@ -25,6 +25,12 @@ HostVerdict import_not_ok_verdict(const host::ImportResult& result, Config confi
   return v;
 }
 
+HostVerdict refused_later_verdict(const host::ImportResult& result, std::string_view where) {
+  HostVerdict v = verdict(Outcome::unsupported, fmt::format("refused in {}: {}", where, result.message));
+  v.details["refusal"] = result.message;
+  return v;
+}
+
 ImportedSession open_and_import(ScenarioContext& ctx, std::string_view label) {
   ImportedSession s;
   ctx.progress.step(fmt::format("{}: create {} interpreter", label, to_string(ctx.request.config)));

@@ -109,6 +109,10 @@ HostVerdict run_concurrent(ScenarioContext& ctx) {
   for (size_t i = 0; i < outcomes.size(); ++i) {
     const WorkerOutcome& o = outcomes[i];
     if (!o.harness_error.empty()) throw host::HostError(o.harness_error);
+    // The lone interpreter loaded it: a refusal now is the module's own opt-out (#17 item 6).
+    if (o.import.status == host::ImportResult::Status::refused) {
+      return refused_later_verdict(o.import, fmt::format("thread {} after a lone interpreter loaded it", i + 1));
+    }
     if (!o.import.ok()) {
       findings.push_back(fmt::format("thread {}: the import gave {} while other interpreters were "
                                      "importing it too", i + 1, o.import.describe()));

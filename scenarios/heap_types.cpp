@@ -2,6 +2,7 @@
 // made without arguments are visited by their instances' tp_traverse; exception classes are
 // made per module object. HOWTO "Heap Types", "Garbage-Collection Protocol".
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "scenarios/scenario.h"
 
@@ -13,7 +14,15 @@ HostVerdict run_heap_types(ScenarioContext& ctx) {
   host::InterpreterSession& interp = *s.session;
 
   ctx.progress.step("inspect the classes the module defines");
-  auto [classes, findings] = interp.heap_type_findings(s.import.module);
+  auto [classes, findings, runtime_classes] = interp.heap_type_findings(s.import.module);
+  if (classes == 0 && !runtime_classes.empty()) {
+    // The module exposes CPython's own static builtin types (as _contextvars does): the
+    // runtime keeps their state per interpreter, and there is nothing of the module's to
+    // be static (#13).
+    return verdict(Outcome::pass, fmt::format("no classes of its own; {} are CPython's static builtin types, "
+                                              "kept per interpreter by the runtime",
+                                              fmt::join(runtime_classes, ", ")));
+  }
   if (classes == 0) return verdict(Outcome::skip, "the module defines no classes");
 
   const auto exceptions = interp.exception_classes(s.import.module);

@@ -31,6 +31,9 @@ HostVerdict run_reimport(ScenarioContext& ctx) {
   ctx.progress.step("drop the module from sys.modules and import it again");
   interp.forget_target();
   const host::ImportResult again = interp.import_target();
+  // A module that refuses a second load (CPython's refusal, or the HOWTO's opt-out) says so
+  // honestly: `unsupported`, with its message (#17 item 6).
+  if (again.status == host::ImportResult::Status::refused) return import_not_ok_verdict(again, ctx.request.config);
   if (!again.ok()) {
     HostVerdict v = verdict(Outcome::fail, fmt::format("the second import failed: {} "
                                                        "(HOWTO: Isolated Module Objects)",

@@ -40,7 +40,8 @@ HostVerdict run_reinit(ScenarioContext& ctx) {
   ScenarioContext second_ctx{ctx.request, again, ctx.progress};
   const std::optional<std::string> second = one_round(second_ctx, "second round", failure);
   if (!second) {
-    failure.outcome = failure.outcome == Outcome::unsupported ? Outcome::fail : failure.outcome;
+    // A refusal now is the module's own opt-out (the main interpreter is never refused by
+    // CPython): honest, so it stays `unsupported` (#17 item 6).
     failure.summary = "after Py_FinalizeEx and re-initialisation: " + failure.summary +
                       " (HOWTO: Surprising Edge Cases)";
     return failure;

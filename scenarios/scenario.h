@@ -59,6 +59,11 @@ HostVerdict run_leaks(ScenarioContext& ctx);
 
 // The verdict that ends a cell whose import did not succeed: `unsupported` for CPython's
 // refusal ("does not support loading in subinterpreters"), `fail` for anything else.
+// A later import in the same process refused (CPython's refusal, or the module's own opt-out
+// after it loaded once: HOWTO "Opt-Out: Limiting to One Module Object per Process"): the
+// module is honest about what it supports, `unsupported` with its message (#17 item 6).
+// `where` says which import, e.g. "interpreter B while A is alive".
+HostVerdict refused_later_verdict(const host::ImportResult& result, std::string_view where);
 HostVerdict import_not_ok_verdict(const host::ImportResult& result, Config config);
 
 HostVerdict verdict(Outcome outcome, std::string summary);

@@ -2,6 +2,7 @@
 
 #include <marshal.h>
 
+#include "host/native_origin.h"
 #include "host/probe_code.h"
 #include "host/probe_source.h"
 
@@ -86,6 +87,22 @@ std::string ImportResult::describe() const {
   return "?";
 }
 
+std::string ImportResult::outcome_class() const {
+  switch (status) {
+    case Status::ok: return "ok";
+    case Status::refused: return "refused";
+    case Status::raised: return "raised " + message.substr(0, message.find(':'));
+  }
+  return "?";
+}
+
+namespace {
+// Whether the module under test was imported successfully before in this process (a host
+// runs one cell; a fork server never imports it). A later ImportError of its own is then the
+// HOWTO's opt-out, "Opt-Out: Limiting to One Module Object per Process" (#17 item 6).
+bool target_loaded_in_this_process = false;
+}  // namespace
+
 InterpreterSession::InterpreterSession(Config config, MainInterpreter& main,
                                        const TargetSetup& setup)
     : main_(main), setup_(setup) {
@@ -95,7 +112,8 @@ InterpreterSession::InterpreterSession(Config config, MainInterpreter& main,
   if (ns == nullptr) throw_python_error("cannot create the probe namespace");
   probe_ = ns;
   if (PyDict_SetItemString(ns, "__builtins__", PyEval_GetBuiltins()) < 0 ||
-      PyDict_SetItemString(ns, "__name__", Ref(PyUnicode_FromString("__isocheck_probe__")).p) < 0) {
+      PyDict_SetItemString(ns, "__name__", Ref(PyUnicode_FromString("__isocheck_probe__")).p) < 0 ||
+      add_native_origin_functions(ns) < 0) {
     throw_python_error("cannot prepare the probe namespace");
   }
   Ref code(load_probe_code());
@@ -151,7 +169,7 @@ ImportResult InterpreterSession::import_target() {
   Ref name(PyUnicode_FromString(setup_.module.name.c_str()));
   Ref file(setup_.module.file.empty() ? Py_NewRef(Py_None)
                                       : PyUnicode_FromString(setup_.module.file.c_str()));
-  Ref r(call("import_target", {name.p, file.p}));
+  Ref r(call("import_target", {name.p, file.p, target_loaded_in_this_process ? Py_True : Py_False}));
   ImportResult result;
   const std::string status = utf8(item(r.p, 0));
   result.status = status == "ok"        ? ImportResult::Status::ok
@@ -160,6 +178,7 @@ ImportResult InterpreterSession::import_target() {
   result.module = static_cast<int>(PyLong_AsLong(item(r.p, 1)));
   result.message = utf8(item(r.p, 2));
   result.traceback = utf8(item(r.p, 3));
+  if (result.ok()) target_loaded_in_this_process = true;
   return result;
 }
 
@@ -254,17 +273,20 @@ int InterpreterSession::keep_instances(int module) {
   return static_cast<int>(PyLong_AsLong(r.p));
 }
 
-std::pair<int, std::vector<InterpreterSession::TypeFinding>> InterpreterSession::heap_type_findings(int module) {
+InterpreterSession::HeapTypeReport InterpreterSession::heap_type_findings(int module) {
   ActiveInterpreter active(tstate());
   Ref index(PyLong_FromLong(module));
   Ref r(call("heap_type_findings", {index.p}));
-  std::vector<TypeFinding> findings;
+  HeapTypeReport report;
+  report.classes = static_cast<int>(PyLong_AsLong(item(r.p, 0)));
   PyObject* list = item(r.p, 1);
   for (Py_ssize_t i = 0; i < PyList_Size(list); ++i) {
     PyObject* t = PyList_GetItem(list, i);
-    findings.push_back({utf8(item(t, 0)), utf8(item(t, 1)), utf8(item(t, 2))});
+    report.findings.push_back({utf8(item(t, 0)), utf8(item(t, 1)), utf8(item(t, 2))});
   }
-  return {static_cast<int>(PyLong_AsLong(item(r.p, 0))), findings};
+  PyObject* runtime = item(r.p, 2);
+  for (Py_ssize_t i = 0; i < PyList_Size(runtime); ++i) report.runtime_classes.push_back(utf8(PyList_GetItem(runtime, i)));
+  return report;
 }
 
 std::vector<std::pair<std::string, std::uintptr_t>> InterpreterSession::exception_classes(int module) {

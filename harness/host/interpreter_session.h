@@ -38,8 +38,12 @@ struct ImportResult {
   std::string message;
   std::string traceback;
   bool ok() const { return status == Status::ok; }
-  // "ok", "refused: <msg>" or "raised: <msg>": what `cycles` compares between cycles.
+  // "ok", "refused: <msg>" or "raised <msg>", for summaries.
   std::string describe() const;
+  // What `cycles` compares between cycles (#17 item 1): the outcome and, for a raise, the
+  // exception's class, never the wording (CPython 3.13 names a refused module differently
+  // from one attempt to the next: `_greenlet`, then `greenlet._greenlet`).
+  std::string outcome_class() const;
 };
 
 struct ExerciseResult {
@@ -95,7 +99,14 @@ class InterpreterSession {
     std::string path;
     std::string problem;
   };
-  std::pair<int, std::vector<TypeFinding>> heap_type_findings(int module);
+  struct HeapTypeReport {
+    int classes = 0;  // the module's own
+    std::vector<TypeFinding> findings;
+    // Paths of CPython's own classes in the namespace (static builtin types such as
+    // _contextvars.Context): the runtime's state, not the module's.
+    std::vector<std::string> runtime_classes;
+  };
+  HeapTypeReport heap_type_findings(int module);
   // (path, id) of the exception classes the module defines.
   std::vector<std::pair<std::string, std::uintptr_t>> exception_classes(int module);
 

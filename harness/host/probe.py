@@ -160,8 +160,21 @@ def _traceback(e):
     return "".join(traceback.format_exception(e))
 
 
-def import_target(name, file):
-    """Import the module under test: ("ok", index, "", "") | ("refused"|"raised", -1, text, tb)."""
+OPT_OUT = ('the module refuses a second load in one process: HOWTO "Opt-Out: Limiting to One '
+           'Module Object per Process"')
+
+
+def _is_own_opt_out(e, name):
+    """Whether E, raised importing NAME after it loaded once in this process, is the module's
+    own refusal as the HOWTO's opt-out writes it (PyErr_SetString(PyExc_ImportError, ...) in
+    exec or PyInit_*): a plain ImportError, not the import system's failure to find
+    something (ModuleNotFoundError, or an ImportError naming another module)."""
+    return type(e) is ImportError and e.name in (None, name, name.rpartition(".")[2])
+
+
+def import_target(name, file, loaded_before=False):
+    """Import the module under test: ("ok", index, "", "") | ("refused"|"raised", -1, text, tb).
+    loaded_before: an earlier import of it succeeded in this process."""
     try:
         if file:
             import importlib.machinery
@@ -175,6 +188,8 @@ def import_target(name, file):
     except ImportError as e:
         if REFUSAL in str(e):
             return ("refused", -1, str(e), "")
+        if loaded_before and _is_own_opt_out(e, name):
+            return ("refused", -1, f"{e} ({OPT_OUT})", "")
         return ("raised", -1, _format_exception(e), _traceback(e))
     except BaseException as e:
         return ("raised", -1, _format_exception(e), _traceback(e))
@@ -216,22 +231,63 @@ def _owner(obj):
     return getattr(type(obj), "__module__", None)
 
 
-def _defined_by(obj, modname):
-    """Whether OBJ belongs to the module under test (or is a plain builtin container it
-    made) rather than to another module."""
-    owner = _owner(obj)
-    if not isinstance(owner, str):
-        return True
-    return owner in ("builtins", modname) or owner.split(".")[0] == modname.split(".")[0]
-
-
-def _is_own_class(obj, modname):
-    owner = _owner(obj) if isinstance(obj, type) else None
+def _named_after(owner, modname):
+    """Whether a __module__ string names the module under test or its package."""
     return isinstance(owner, str) and owner != "builtins" and \
         (owner == modname or owner.split(".")[0] == modname.split(".")[0])
 
 
-def _reachable(modname, roots):
+# _Py_TPFLAGS_STATIC_BUILTIN (Include/object.h, 3.12+): a type of CPython's own, made by the
+# runtime, immortal, with its per-interpreter state kept by the runtime (_contextvars.Context,
+# _io's types). Never a module's shared state, whichever module exposes it (#13).
+_Py_TPFLAGS_STATIC_BUILTIN = 1 << 1
+
+
+def _class_origin(cls, module):
+    """Who made CLS, by where its code and data live rather than by what its __module__ says
+    (so a verdict does not depend on how the module was named, #17 item 4): "module" (the
+    shared object of the module under test), "runtime" (CPython itself), "other" (another
+    extension), or None when the addresses cannot tell (a class made by Python code, or
+    an exception class from PyErr_NewException, whose code is all libpython's)."""
+    if cls.__flags__ & _Py_TPFLAGS_STATIC_BUILTIN:
+        return "runtime"
+    home, runtime = _module_home(module), _runtime_homes()
+    homes = _type_homes(cls)
+    if home is not None and home not in runtime and home in homes:
+        return "module"
+    if any(h != home and h not in runtime for h in homes):
+        return "other"
+    if not cls.__flags__ & Py_TPFLAGS_HEAPTYPE and homes and home not in runtime:
+        return "runtime"    # a static type inside libpython, exposed by an extension
+    return None
+
+
+def _is_own_class(obj, module):
+    """Whether OBJ is a class the module under test made."""
+    if not isinstance(obj, type):
+        return False
+    origin = _class_origin(obj, module)
+    if origin is not None:
+        return origin == "module"
+    return _named_after(_owner(obj), module.__name__)
+
+
+def _defined_by(obj, module):
+    """Whether OBJ belongs to the module under test (or is a plain builtin container it
+    made) rather than to another module or to the runtime."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    if isinstance(obj, type) or not callable(obj):
+        origin = _class_origin(cls, module)
+        if origin is not None:
+            # An instance of a runtime type (a dict, a Context) is still the module's object.
+            return origin == "module" or (origin == "runtime" and cls is not obj)
+    owner = _owner(obj)
+    if not isinstance(owner, str):
+        return True
+    return owner == "builtins" or _named_after(owner, module.__name__)
+
+
+def _reachable(module, roots):
     """[(path, object)] for every object reachable from `roots` ([(path, object)]) through
     class dicts and containers, up to MAX_DEPTH; modules and CPython's immortal objects are
     left out (PEP 683) -- except the module's own static types, which 3.13 immortalises but
@@ -242,7 +298,7 @@ def _reachable(modname, roots):
     def visit(obj, path, depth):
         if id(obj) in seen or isinstance(obj, _module_type):
             return
-        if is_immortal(obj) and not _is_own_class(obj, modname):
+        if is_immortal(obj) and not _is_own_class(obj, module):
             return
         seen.add(id(obj))
         found.append((path, obj))
@@ -276,10 +332,9 @@ def walk(index):
     function whose __module__ names it, an instance of such a class): two module objects in
     one interpreter may legitimately share those."""
     module = _modules[index]
-    modname = module.__name__
     return [(path, id(obj), "type" if isinstance(obj, type) else type(obj).__qualname__,
-             _defined_by(obj, modname))
-            for path, obj in _reachable(modname, _namespace_roots(module))]
+             _defined_by(obj, module))
+            for path, obj in _reachable(module, _namespace_roots(module))]
 
 
 def keep_instances(index):
@@ -289,7 +344,7 @@ def keep_instances(index):
     made = 0
     for value in list(vars(module).values()):
         if isinstance(value, type) and not issubclass(value, BaseException) \
-                and _defined_by(value, module.__name__):
+                and _defined_by(value, module):
             try:
                 _kept.append(value())
                 made += 1
@@ -306,11 +361,18 @@ def own_classes(index):
     """[(path, class)] for the classes in the module namespace that the module defines."""
     module = _modules[index]
     return [(f"{module.__name__}.{key}", value) for key, value in list(vars(module).items())
-            if isinstance(value, type) and _is_own_class(value, module.__name__)]
+            if _is_own_class(value, module)]
+
+
+def runtime_classes(index):
+    """[path] of CPython's own classes in the module namespace (heap-types says why it passes)."""
+    module = _modules[index]
+    return [f"{module.__name__}.{key}" for key, value in list(vars(module).items())
+            if isinstance(value, type) and _class_origin(value, module) == "runtime"]
 
 
 def heap_type_findings(index):
-    """(classes, [(section, path, problem)]) for the heap-types check."""
+    """(classes, [(section, path, problem)], [runtime class path]) for the heap-types check."""
     classes = own_classes(index)
     findings = []
     for path, cls in classes:
@@ -327,7 +389,7 @@ def heap_type_findings(index):
             findings.append(("Garbage-Collection Protocol", path,
                              "instances do not visit their type in tp_traverse"))
         del instance
-    return (len(classes), findings)
+    return (len(classes), findings, runtime_classes(index))
 
 
 def exception_classes(index):
@@ -355,7 +417,7 @@ def _tracked_objects(module):
     if _exercise is not None:
         roots += [(f"exercise.{key}", value) for key, value in list(_exercise.__globals__.items())
                   if not key.startswith("__") and value is not _exercise]
-    tracked = _reachable(module.__name__, roots)
+    tracked = _reachable(module, roots)
     if not any(obj is module for _, obj in tracked):
         tracked.insert(0, roots[0])
     return tracked
