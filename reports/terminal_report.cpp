@@ -1,6 +1,7 @@
 #include "reports/terminal_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -165,10 +166,24 @@ std::string render_survey(const RunReport& report, bool color) {
   std::stable_sort(findings.begin(), findings.end(),
                    [&](size_t a, size_t b) { return severity(cells[a].outcome) > severity(cells[b].outcome); });
   if (!findings.empty()) out += fmt::format("\n{} finding(s):\n", findings.size());
+  // A crash in another extension module (core/culprit.h) is listed once per dependency and
+  // Python, with the cells it took down, rather than once per module that imports it (#17.7).
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> by_dependency;  // (dep, python) -> cells
   for (size_t i : findings) {
     const CellResult c = report.cells.at(i);
+    if (c.outcome == Outcome::crash && c.details.contains("crash_in_dependency") &&
+        c.details["crash_in_dependency"].is_string()) {
+      by_dependency[{c.details["crash_in_dependency"].get<std::string>(), c.key.python}].push_back(
+          fmt::format("{} {} {}", printable(c.key.module), c.key.config, c.key.check));
+      continue;
+    }
     out += fmt::format("  {} {} {} {} {}: {}\n", paint(to_string(c.outcome), c.outcome, color, 8),
                        printable(c.key.module), c.key.python, c.key.config, c.key.check, shorten(printable(c.summary), 200));
+  }
+  for (const auto& [where, victims] : by_dependency) {
+    out += fmt::format("  {} {} crash in dependency `{}`, in {} cell(s) of modules that import it: {}\n",
+                       paint("crash", Outcome::crash, color, 8), where.second, printable(where.first), victims.size(),
+                       shorten(fmt::format("{}", fmt::join(victims, ", ")), 200));
   }
   out += "\n" + totals_line(report) + "\n";
   return out;

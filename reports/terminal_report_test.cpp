@@ -370,3 +370,28 @@ TEST(RenderSurvey, CutsLongSummariesToOneShortLine) {
 
 }  // namespace
 }  // namespace isocheck
+
+namespace isocheck {
+namespace {
+
+TEST(RenderSurvey, ACrashInADependencyIsListedOncePerDependencyAndPython) {
+  RunReport r;
+  r.pythons = {python("3.12.1")};
+  r.modules = {"_decimal", "alpha", "beta"};
+  CellResult a = cell("alpha", "3.12.1", "cycles", "isolated", Outcome::crash, "crash in dependency `_decimal`: x");
+  a.details["crash_in_dependency"] = "_decimal";
+  CellResult b = cell("beta", "3.12.1", "reinit", "main", Outcome::crash, "crash in dependency `_decimal`: y");
+  b.details["crash_in_dependency"] = "_decimal";
+  r.cells = {cell("_decimal", "3.12.1", "cycles", "isolated", Outcome::crash, "SIGABRT in PyInit__decimal"), a, b};
+  r.finish();
+  const std::string text = render_survey(r, false);
+  // The root cause once, under its own name ...
+  EXPECT_THAT(text, HasSubstr("crash    _decimal 3.12.1 isolated cycles: SIGABRT in PyInit__decimal"));
+  // ... and the cells it took down in one line, not one line each.
+  EXPECT_THAT(text, HasSubstr("crash    3.12.1 crash in dependency `_decimal`, in 2 cell(s) of modules that import "
+                              "it: alpha isolated cycles, beta main reinit"));
+  EXPECT_THAT(text, Not(HasSubstr("alpha 3.12.1 isolated cycles:")));
+}
+
+}  // namespace
+}  // namespace isocheck

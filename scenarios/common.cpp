@@ -17,6 +17,7 @@ HostVerdict import_not_ok_verdict(const host::ImportResult& result, Config confi
   if (result.status == host::ImportResult::Status::refused) {
     HostVerdict v = verdict(Outcome::unsupported, "refused: " + result.message);
     v.details["refusal"] = result.message;
+    if (!result.refused_by_dependency.empty()) v.details["refused_by_dependency"] = result.refused_by_dependency;
     return v;
   }
   HostVerdict v = verdict(Outcome::fail, fmt::format("import raised {}", result.message));
@@ -45,7 +46,9 @@ ImportedSession open_and_import(ScenarioContext& ctx, std::string_view label) {
   // A refusal does not help: the refusing interpreter has already run PyInit_*.
   static bool hinted = false;
   if (!hinted && ctx.request.config != Config::main &&
-      (s.import.status == host::ImportResult::Status::refused ||
+      // Only when the module under test is the single-phase one: a dependency's refusal says
+      // nothing about it (#17 item 7).
+      ((s.import.status == host::ImportResult::Status::refused && s.import.refused_by_dependency.empty()) ||
        (s.import.ok() && s.session->is_single_phase(s.import.module)))) {
     hinted = true;
     ctx.progress.hint("single-phase init on CPython 3.12: PyInit_* ran in a subinterpreter, so its "

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/classify.h"
+#include "core/culprit.h"
 #include "core/rerun.h"
 
 namespace isocheck {
@@ -93,6 +94,7 @@ size_t run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, 
       const HostRun run = executor.run(invocation);
       if (run.interrupted) return;  // its cell stays incomplete
       HostVerdict verdict = classify_run(run, invocation.timeout, symbolizer);
+      attribute_crash(verdict, cell.key.module);
       std::lock_guard lock(mutex);
       auto& slots = verdicts[job.cell];  // made when the cell's first run ends, freed with it
       slots.resize(cell.runs.size());

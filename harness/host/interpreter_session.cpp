@@ -178,6 +178,7 @@ ImportResult InterpreterSession::import_target() {
   result.module = static_cast<int>(PyLong_AsLong(item(r.p, 1)));
   result.message = utf8(item(r.p, 2));
   result.traceback = utf8(item(r.p, 3));
+  result.refused_by_dependency = utf8(item(r.p, 4));
   if (result.ok()) target_loaded_in_this_process = true;
   return result;
 }

@@ -37,6 +37,9 @@ struct ImportResult {
   int module = -1;  // index of the module object inside the interpreter when ok
   std::string message;
   std::string traceback;
+  // refused: the module whose refusal stopped the import when it is not the module under test
+  // (a dependency that does not support the config), else empty.
+  std::string refused_by_dependency;
   bool ok() const { return status == Status::ok; }
   // "ok", "refused: <msg>" or "raised <msg>", for summaries.
   std::string describe() const;

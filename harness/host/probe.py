@@ -172,8 +172,16 @@ def _is_own_opt_out(e, name):
     return type(e) is ImportError and e.name in (None, name, name.rpartition(".")[2])
 
 
+def _refuser(message):
+    """The module CPython's refusal names ("module NAME does not support loading in ...")."""
+    head = message.partition(" " + REFUSAL)[0]
+    return head.rpartition("module ")[2] if head.rpartition("module ")[1] else ""
+
+
 def import_target(name, file, loaded_before=False):
-    """Import the module under test: ("ok", index, "", "") | ("refused"|"raised", -1, text, tb).
+    """Import the module under test: ("ok", index, "", "", "") | ("refused"|"raised", -1, text,
+    tb, dependency), where dependency names the module whose refusal stopped the import when
+    it is not the module under test (a multi-phase module importing _decimal on 3.12, #17.7).
     loaded_before: an earlier import of it succeeded in this process."""
     try:
         if file:
@@ -187,14 +195,18 @@ def import_target(name, file, loaded_before=False):
             module = sys.modules[name]
     except ImportError as e:
         if REFUSAL in str(e):
-            return ("refused", -1, str(e), "")
+            # 3.13 names a single-phase module by its full name or its last component.
+            refuser = _refuser(str(e))
+            if refuser and refuser not in (name, name.rpartition(".")[2]):
+                return ("refused", -1, f"dependency `{refuser}` refused: {e}", "", refuser)
+            return ("refused", -1, str(e), "", "")
         if loaded_before and _is_own_opt_out(e, name):
-            return ("refused", -1, f"{e} ({OPT_OUT})", "")
-        return ("raised", -1, _format_exception(e), _traceback(e))
+            return ("refused", -1, f"{e} ({OPT_OUT})", "", "")
+        return ("raised", -1, _format_exception(e), _traceback(e), "")
     except BaseException as e:
-        return ("raised", -1, _format_exception(e), _traceback(e))
+        return ("raised", -1, _format_exception(e), _traceback(e), "")
     _modules.append(module)
-    return ("ok", len(_modules) - 1, "", "")
+    return ("ok", len(_modules) - 1, "", "", "")
 
 
 def forget(name):
