@@ -27,8 +27,8 @@
 
 #define MAX_PATHS 16
 #define TEARDOWN_INTERPRETERS 3
-#define LEAK_WARMUPS 3
-#define LEAK_BASELINES 3
+#define LEAK_WARMUPS 1   /* scenarios/leaks.cpp: kSubinterpreterWarmups */
+#define LEAK_BASELINES 1 /* kBaselineRepetitions */
 
 static const char* module_name;
 static const char* python_exe;
@@ -122,18 +122,21 @@ static void interpreter_with_imports(const char* config, int times) {
   end_interpreter(ts);
 }
 
+/* scenarios/teardown.cpp: 2 interpreters for LIFO, FIFO and finalize, 3 for middle-first. */
 static void teardown(const char* config, const char* variant) {
   const int finalize = strcmp(variant, "finalize") == 0;
   if (finalize && PY_VERSION_HEX < 0x030D0000) return; /* the host skips it on 3.12 (gh-113433) */
+  const int middle = strcmp(variant, "middle") == 0;
+  const int n = middle ? TEARDOWN_INTERPRETERS : 2;
   PyThreadState* ts[TEARDOWN_INTERPRETERS];
-  for (int i = 0; i < TEARDOWN_INTERPRETERS; ++i) {
+  for (int i = 0; i < n; ++i) {
     ts[i] = new_interpreter(config);
     import_in(ts[i], 1);
   }
   if (finalize) return; /* Py_FinalizeEx in main() ends them */
-  static const int lifo[] = {2, 1, 0}, fifo[] = {0, 1, 2}, middle[] = {1, 0, 2};
-  const int* order = strcmp(variant, "lifo") == 0 ? lifo : strcmp(variant, "fifo") == 0 ? fifo : middle;
-  for (int i = 0; i < TEARDOWN_INTERPRETERS; ++i) end_interpreter(ts[order[i]]);
+  static const int lifo[] = {1, 0}, fifo[] = {0, 1}, middle_first[] = {1, 0, 2};
+  const int* order = middle ? middle_first : strcmp(variant, "lifo") == 0 ? lifo : fifo;
+  for (int i = 0; i < n; ++i) end_interpreter(ts[order[i]]);
 }
 
 struct cell {
@@ -166,10 +169,11 @@ static void run_check(const struct cell* c) {
   } else if (strcmp(check, "reimport") == 0 || strcmp(check, "heap-types") == 0) {
     interpreter_with_imports(config, 2);
   } else if (strcmp(check, "cycles") == 0) {
-    for (int i = 0; i < cycles; ++i) interpreter_with_imports(config, 1);
+    const int n = cycles / 3 > 3 ? cycles / 3 : 3; /* scenarios/cycles.cpp: cycles_of */
+    for (int i = 0; i < n; ++i) interpreter_with_imports(config, 1);
   } else if (strcmp(check, "leaks") == 0) {
     if (strcmp(config, "main") != 0) { /* once, twice per round, empty in 3 (scenarios/leaks.cpp) */
-      const int rounds = LEAK_WARMUPS + (cycles - LEAK_WARMUPS > 3 ? cycles - LEAK_WARMUPS : 3);
+      const int rounds = LEAK_WARMUPS + (cycles / 3 > 3 ? cycles / 3 : 3);
       for (int i = 0; i < rounds; ++i) {
         if (i >= LEAK_WARMUPS && i < LEAK_WARMUPS + LEAK_BASELINES) interpreter_with_imports(config, 0);
         interpreter_with_imports(config, 1);

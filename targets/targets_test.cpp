@@ -408,7 +408,7 @@ TEST_F(Fixtures, CrashOnSecondExecIsACrashCellAndTheModulesOtherCellsSurvive) {
                    {"lint", "-", "-", "-", "warn"}});
     const json& cycles = cell(*report_, "bad_crash_second_exec", py.version, "cycles", "isolated");
     EXPECT_EQ(cycles["details"]["signal"], "SIGSEGV");
-    EXPECT_EQ(cycles["details"]["last_step"], "cycle 2 of 10: import bad_crash_second_exec");
+    EXPECT_EQ(cycles["details"]["last_step"], "cycle 2 of 3: import bad_crash_second_exec");
     EXPECT_TRUE(contains(cycles["repro"], "--check cycles --config isolated"));
   }
 }
@@ -660,7 +660,7 @@ TEST(CPythonReferenceModules, ARefusalWordedDifferentlyInEachCycleIsStillTheSame
     const json report = read_json(report_file);
     const json& c = cell(report, module, py.version, "cycles", "isolated");
     EXPECT_EQ(c["outcome"], "unsupported") << c["summary"];
-    EXPECT_TRUE(contains(c["summary"], "does not support loading in subinterpreters (in all 10 cycles)"))
+    EXPECT_TRUE(contains(c["summary"], "does not support loading in subinterpreters (in all 3 cycles)"))
         << c["summary"];
   }
 }

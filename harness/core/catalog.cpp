@@ -32,7 +32,7 @@ const std::vector<CheckInfo>& table() {
        "2 interpreters on 2 threads with their own GILs import and exercise at the same time",
        "Managing Global State", {}, nullptr, /*timing_dependent=*/true},
       {"teardown", {legacy, isolated},
-       "3 interpreters with the module destroyed LIFO, FIFO, middle-first, and by Py_FinalizeEx",
+       "interpreters with the module destroyed LIFO, FIFO, middle-first (3), and by Py_FinalizeEx",
        "Lifetime of the Module State", {"lifo", "fifo", "middle", "finalize"}},
       {"reinit", {main},
        "import and exercise, Py_FinalizeEx, initialise again, import and exercise again",
