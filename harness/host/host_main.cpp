@@ -7,8 +7,6 @@
 //
 // Both answer on --result-fd (default: stdout) with core/host_protocol.h messages. One process
 // runs one cell, so no cell can depend on another (spec/checks.md).
-#include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <optional>
@@ -19,6 +17,7 @@
 #include "core/host_protocol.h"
 #include "host/crash_handler.h"
 #include "host/fork_server.h"
+#include "host/host_command_line.h"
 #include "host/interpreter.h"
 #include "host/interpreter_session.h"
 #include "host/result_channel.h"
@@ -33,20 +32,7 @@ ModuleSpec parse_module(const std::string& text) {
   return ModuleSpec{text.substr(0, eq), text.substr(eq + 1)};
 }
 
-struct Options {
-  std::string python_exe;
-  std::vector<std::string> modules;
-  std::vector<std::string> paths;
-  std::string exercise;
-  std::string check;
-  std::string config;
-  std::string variant;
-  int cycles = 10;
-  int result_fd = 1;
-  int forensics_fd = 2;
-  bool survey = false;
-  int secret_fd = -1;
-};
+using Options = HostOptions;
 
 HostVerdict error_verdict(std::string summary) {
   HostVerdict v;
@@ -125,45 +111,14 @@ int run_cell(const Options& o, ResultChannel& channel, MainInterpreter* forked_m
   return 0;
 }
 
-enum class Command { describe, cell, serve };
-
-// The host's command line, for a spawned host and for a fork server's child alike.
-// Throws CLI::ParseError.
-Command parse_command_line(CLI::App& app, Options& o, std::vector<std::string> args) {
-  app.require_subcommand(1);
-  auto add_common = [&o](CLI::App* cmd) {
-    cmd->add_option("--python-exe", o.python_exe, "the Python executable whose sys.path to use")->required();
-    cmd->add_option("--module", o.modules, "NAME or NAME=FILE.so");
-    cmd->add_option("--path", o.paths, "directory prepended to sys.path");
-    cmd->add_option("--exercise", o.exercise, "exercise file defining exercise(module)");
-    cmd->add_option("--result-fd", o.result_fd, "file descriptor for protocol messages");
-    cmd->add_option("--forensics-fd", o.forensics_fd, "file descriptor for crash dumps");
-    cmd->add_option("--secret-fd", o.secret_fd, "file descriptor to read the run's secret from (then closed)");
-  };
-  CLI::App* describe = app.add_subcommand("describe", "describe the Python and locate modules");
-  add_common(describe);
-  describe->add_flag("--survey", o.survey, "also list every extension module in lib-dynload");
-  CLI::App* cell = app.add_subcommand("cell", "run one cell");
-  add_common(cell);
-  cell->add_option("--check", o.check)->required();
-  cell->add_option("--config", o.config)->required();
-  cell->add_option("--variant", o.variant);
-  cell->add_option("--cycles", o.cycles)->check(CLI::PositiveNumber);
-  CLI::App* serve = app.add_subcommand("serve", "fork a child per cell requested on fd 3 (fork_server.h)");
-  serve->add_option("--python-exe", o.python_exe, "the Python executable whose sys.path to use")->required();
-  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
-  app.parse(args);
-  return describe->parsed() ? Command::describe : serve->parsed() ? Command::serve : Command::cell;
-}
-
 // A describe or cell run, once the command line is known.
-int run_host(const Options& o, Command command, MainInterpreter* forked_main) {
+int run_host(const Options& o, MainInterpreter* forked_main) {
   // Before any module code runs: take the secret out of reach, and the channel off fd 3.
   std::string secret = o.secret_fd >= 0 ? read_secret(o.secret_fd) : "";
   install_crash_handler(o.forensics_fd);
   ResultChannel channel(hide_result_fd(o.result_fd), std::move(secret));
   try {
-    return command == Command::describe ? run_describe(o, channel) : run_cell(o, channel, forked_main);
+    return o.command == HostCommand::describe ? run_describe(o, channel) : run_cell(o, channel, forked_main);
   } catch (const HostError& e) {
     channel.send(isocheck::encode_verdict(error_verdict(e.what())));
     return 0;
@@ -182,19 +137,14 @@ int serve(const Options& server_options) {
   }
   const std::vector<std::string> child_args = serve_forks(isocheck::kForkServerControlFd);
   // In a child, set up as the request asked: from here on, a cell host like any other.
-  Options o;
-  CLI::App app{"isocheck host (fork server child)"};
-  Command command;
-  try {
-    command = parse_command_line(app, o, child_args);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  if (command != Command::cell || o.python_exe != server_options.python_exe) {
+  int exit_code = 0;
+  const std::optional<Options> o = parse_host_command_line("isocheck host (fork server child)", child_args, exit_code);
+  if (!o) return exit_code;
+  if (o->command != HostCommand::cell || o->python_exe != server_options.python_exe) {
     std::fprintf(stderr, "isocheck fork server: a child runs cells of its server's Python only\n");
     return 2;
   }
-  return run_host(o, command, &*main);
+  return run_host(*o, &*main);
 }
 
 }  // namespace
@@ -202,13 +152,10 @@ int serve(const Options& server_options) {
 
 int main(int argc, char** argv) {
   using namespace isocheck::host;
-  Options o;
-  CLI::App app{"isocheck host: runs one isocheck cell inside an embedded CPython"};
-  Command command;
-  try {
-    command = parse_command_line(app, o, std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  return command == Command::serve ? serve(o) : run_host(o, command, nullptr);
+  int exit_code = 0;
+  const std::optional<Options> o = parse_host_command_line(
+      "isocheck host: runs one isocheck cell inside an embedded CPython", std::vector<std::string>(argv + 1, argv + argc),
+      exit_code);
+  if (!o) return exit_code;
+  return o->command == HostCommand::serve ? serve(*o) : run_host(*o, nullptr);
 }
