@@ -161,7 +161,7 @@ const std::vector<std::string> kFixtures = {
     "bad_type_refleak_dealloc", "good_one_time_cache", "bad_gc_no_type_visit", "bad_exception_global",
     "bad_race_global", "bad_survives_finalize", "warn_gilstate", "bad_pystate_findmodule",
     "bad_static_type_package_name", "good_runtime_types", "optout_once_per_process",
-    "bad_exception_last_importer"};
+    "bad_exception_last_importer", "optout_cached_module"};
 
 // One isocheck run over every fixture and every built Python, shared by the tests below.
 class Fixtures : public ::testing::Test {
@@ -491,6 +491,12 @@ TEST_F(Fixtures, EachLaterDefectClassIsCaughtByItsCheckAndOnlyThere) {
         {"heap-types[main]", "skip"}, {"concurrent[isolated]", "unsupported"}, {"teardown[legacy]", "unsupported"},
         {"teardown[isolated]", "unsupported"}, {"reinit[main]", "unsupported"}, {"lint[-]", "warn"}},
        "the HOWTO's opt-out: ImportError on every load after the first in a process (#17 item 6)"},
+      {"optout_cached_module",
+       {{"reimport[main]", "unsupported"}, {"reimport[legacy]", "unsupported"}, {"reimport[isolated]", "unsupported"},
+        {"isolation[legacy]", "unsupported"}, {"isolation[isolated]", "unsupported"}, {"heap-types[main]", "skip"},
+        {"concurrent[isolated]", "unsupported"}, {"teardown[legacy]", "unsupported"},
+        {"teardown[isolated]", "unsupported"}, {"lint[-]", "warn"}},
+       "Cython's way: the same module object again in one interpreter, ImportError in a second one (#17)"},
       {"bad_gc_no_type_visit", {{"heap-types[main]", "fail"}}, "tp_traverse does not visit the type"},
       {"bad_exception_global",
        {{"reimport[main]", "fail"}, {"reimport[legacy]", "fail"}, {"reimport[isolated]", "fail"},
@@ -523,6 +529,9 @@ TEST_F(Fixtures, EachLaterDefectClassIsCaughtByItsCheckAndOnlyThere) {
     EXPECT_TRUE(contains(cell(*report_, "bad_gc_no_type_visit", py.version, "heap-types", "main")["summary"],
                          "tp_traverse"));
     EXPECT_TRUE(contains(cell(*report_, "warn_gilstate", py.version, "lint", "-")["summary"], "PyGILState"));
+    // The same module object again is by design, said as such.
+    EXPECT_TRUE(contains(cell(*report_, "optout_cached_module", py.version, "reimport", "legacy")["summary"],
+                         "returned the same module object"));
     // The opt-out is reported with the module's own message.
     EXPECT_TRUE(contains(cell(*report_, "optout_once_per_process", py.version, "reimport", "main")["summary"],
                          "cannot load module more than once per process (attempt 2)"));
