@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # isocheck's one entry point (spec/cli.md):
-#   ./run.sh              install what is missing, build, run the default job
-#   ./run.sh test         same set-up, then the whole test suite (CTest)
+#   ./run.sh              install what is missing, build the driver and hosts, run the default job
+#   ./run.sh test         same set-up, build everything, then the whole test suite (CTest)
 #   ./run.sh run ARGS...  same set-up, then `isocheck run ARGS...`
 #   ./run.sh ARGS...      same set-up, then `isocheck ARGS...`
 set -euo pipefail
