@@ -9,6 +9,7 @@
 // interpreter's GIL and so are serialised by it; only import and exercise overlap, each under
 // its interpreter's own GIL -- which is what the check is about.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <barrier>
 #include <thread>

@@ -3,6 +3,7 @@
 // objects may be shared; PEP 683); (b) state set through A is not seen through B.
 // HOWTO "Enter Per-Module State", "Managing Global State", "Heap Types".
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "scenarios/scenario.h"
 

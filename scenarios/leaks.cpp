@@ -19,6 +19,7 @@
 // allocated blocks and the reference counts of every object reachable from the module and the
 // exercise's globals (a reference leak allocates nothing). HOWTO "Lifetime of the Module State".
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 

@@ -3,6 +3,7 @@
 #include "core/forensics.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <signal.h>
 #include <string.h>
 
