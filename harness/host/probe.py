@@ -255,51 +255,67 @@ def _named_after(owner, modname):
 _Py_TPFLAGS_STATIC_BUILTIN = 1 << 1
 
 
-def _class_origin(cls, module):
-    """Who made CLS, by where its code and data live rather than by what its __module__ says
-    (so a verdict does not depend on how the module was named, #17 item 4): "module" (the
-    shared object of the module under test), "runtime" (CPython itself), "other" (another
-    extension), or None when the addresses cannot tell (a class made by Python code, or
-    an exception class from PyErr_NewException, whose code is all libpython's)."""
-    if cls.__flags__ & _Py_TPFLAGS_STATIC_BUILTIN:
-        return "runtime"
-    home, runtime = _module_home(module), _runtime_homes()
-    homes = _type_homes(cls)
-    if home is not None and home not in runtime and home in homes:
-        return "module"
-    if any(h != home and h not in runtime for h in homes):
-        return "other"
-    if not cls.__flags__ & Py_TPFLAGS_HEAPTYPE and homes and home not in runtime:
-        return "runtime"    # a static type inside libpython, exposed by an extension
-    return None
+class _Ownership:
+    """Who made what, for one module under test and one probe call: by where a class's code
+    and data live rather than by what its __module__ says (so a verdict does not depend on how
+    the module was named, #17 item 4). Each class is asked once per call: the dladdr of every
+    descriptor of a type is too dear to repeat for each of its instances in a walk. The ids it
+    remembers are of classes the caller holds alive for as long as it uses this object."""
 
+    def __init__(self, module):
+        self.module = module
+        self._home = _module_home(module)
+        self._runtime = _runtime_homes()
+        self._origins = {}
 
-def _is_own_class(obj, module):
-    """Whether OBJ is a class the module under test made."""
-    if not isinstance(obj, type):
-        return False
-    origin = _class_origin(obj, module)
-    if origin is not None:
-        return origin == "module"
-    return _named_after(_owner(obj), module.__name__)
+    def class_origin(self, cls):
+        """"module" (the shared object of the module under test), "runtime" (CPython itself),
+        "other" (another extension), or None when the addresses cannot tell (a class made by
+        Python code, or an exception class from PyErr_NewException, whose code is all
+        libpython's)."""
+        key = id(cls)
+        if key not in self._origins:
+            self._origins[key] = self._find_origin(cls)
+        return self._origins[key]
 
+    def _find_origin(self, cls):
+        if cls.__flags__ & _Py_TPFLAGS_STATIC_BUILTIN:
+            return "runtime"
+        home, runtime = self._home, self._runtime
+        homes = _type_homes(cls)
+        if home is not None and home not in runtime and home in homes:
+            return "module"
+        if any(h != home and h not in runtime for h in homes):
+            return "other"
+        if not cls.__flags__ & Py_TPFLAGS_HEAPTYPE and homes and home not in runtime:
+            return "runtime"    # a static type inside libpython, exposed by an extension
+        return None
 
-def _defined_by(obj, module):
-    """Whether OBJ belongs to the module under test (or is a plain builtin container it
-    made) rather than to another module or to the runtime."""
-    cls = obj if isinstance(obj, type) else type(obj)
-    if isinstance(obj, type) or not callable(obj):
-        origin = _class_origin(cls, module)
+    def is_own_class(self, obj):
+        """Whether OBJ is a class the module under test made."""
+        if not isinstance(obj, type):
+            return False
+        origin = self.class_origin(obj)
         if origin is not None:
-            # An instance of a runtime type (a dict, a Context) is still the module's object.
-            return origin == "module" or (origin == "runtime" and cls is not obj)
-    owner = _owner(obj)
-    if not isinstance(owner, str):
-        return True
-    return owner == "builtins" or _named_after(owner, module.__name__)
+            return origin == "module"
+        return _named_after(_owner(obj), self.module.__name__)
+
+    def defined_by(self, obj):
+        """Whether OBJ belongs to the module under test (or is a plain builtin container it
+        made) rather than to another module or to the runtime."""
+        cls = obj if isinstance(obj, type) else type(obj)
+        if isinstance(obj, type) or not callable(obj):
+            origin = self.class_origin(cls)
+            if origin is not None:
+                # An instance of a runtime type (a dict, a Context) is still the module's object.
+                return origin == "module" or (origin == "runtime" and cls is not obj)
+        owner = _owner(obj)
+        if not isinstance(owner, str):
+            return True
+        return owner == "builtins" or _named_after(owner, self.module.__name__)
 
 
-def _reachable(module, roots):
+def _reachable(ownership, roots):
     """[(path, object)] for every object reachable from `roots` ([(path, object)]) through
     class dicts and containers, up to MAX_DEPTH; modules and CPython's immortal objects are
     left out (PEP 683) -- except the module's own static types, which 3.13 immortalises but
@@ -310,7 +326,7 @@ def _reachable(module, roots):
     def visit(obj, path, depth):
         if id(obj) in seen or isinstance(obj, _module_type):
             return
-        if is_immortal(obj) and not _is_own_class(obj, module):
+        if is_immortal(obj) and not ownership.is_own_class(obj):
             return
         seen.add(id(obj))
         found.append((path, obj))
@@ -344,19 +360,21 @@ def walk(index):
     function whose __module__ names it, an instance of such a class): two module objects in
     one interpreter may legitimately share those."""
     module = _modules[index]
+    ownership = _Ownership(module)
     return [(path, id(obj), "type" if isinstance(obj, type) else type(obj).__qualname__,
-             _defined_by(obj, module))
-            for path, obj in _reachable(module, _namespace_roots(module))]
+             ownership.defined_by(obj))
+            for path, obj in _reachable(ownership, _namespace_roots(module))]
 
 
 def keep_instances(index):
     """Instantiate every class the module defines that takes no arguments and keep the
     instances alive until the interpreter ends (teardown must also free those)."""
     module = _modules[index]
+    ownership = _Ownership(module)
     made = 0
     for value in list(vars(module).values()):
         if isinstance(value, type) and not issubclass(value, BaseException) \
-                and _defined_by(value, module):
+                and ownership.defined_by(value):
             try:
                 _kept.append(value())
                 made += 1
@@ -369,23 +387,24 @@ Py_TPFLAGS_HEAPTYPE = 1 << 9
 Py_TPFLAGS_HAVE_GC = 1 << 14
 
 
-def own_classes(index):
+def _own_classes(ownership):
     """[(path, class)] for the classes in the module namespace that the module defines."""
-    module = _modules[index]
+    module = ownership.module
     return [(f"{module.__name__}.{key}", value) for key, value in list(vars(module).items())
-            if _is_own_class(value, module)]
+            if ownership.is_own_class(value)]
 
 
-def runtime_classes(index):
+def _runtime_classes(ownership):
     """[path] of CPython's own classes in the module namespace (heap-types says why it passes)."""
-    module = _modules[index]
+    module = ownership.module
     return [f"{module.__name__}.{key}" for key, value in list(vars(module).items())
-            if isinstance(value, type) and _class_origin(value, module) == "runtime"]
+            if isinstance(value, type) and ownership.class_origin(value) == "runtime"]
 
 
 def heap_type_findings(index):
     """(classes, [(section, path, problem)], [runtime class path]) for the heap-types check."""
-    classes = own_classes(index)
+    ownership = _Ownership(_modules[index])
+    classes = _own_classes(ownership)
     findings = []
     for path, cls in classes:
         if not cls.__flags__ & Py_TPFLAGS_HEAPTYPE:
@@ -401,12 +420,13 @@ def heap_type_findings(index):
             findings.append(("Garbage-Collection Protocol", path,
                              "instances do not visit their type in tp_traverse"))
         del instance
-    return (len(classes), findings, runtime_classes(index))
+    return (len(classes), findings, _runtime_classes(ownership))
 
 
 def exception_classes(index):
     """[(path, id)] of the exception classes the module defines."""
-    return [(path, id(cls)) for path, cls in own_classes(index) if issubclass(cls, BaseException)]
+    return [(path, id(cls)) for path, cls in _own_classes(_Ownership(_modules[index]))
+            if issubclass(cls, BaseException)]
 
 
 def exercise_many(index, times):
@@ -429,7 +449,7 @@ def _tracked_objects(module):
     if _exercise is not None:
         roots += [(f"exercise.{key}", value) for key, value in list(_exercise.__globals__.items())
                   if not key.startswith("__") and value is not _exercise]
-    tracked = _reachable(module, roots)
+    tracked = _reachable(_Ownership(module), roots)
     if not any(obj is module for _, obj in tracked):
         tracked.insert(0, roots[0])
     return tracked
