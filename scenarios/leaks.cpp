@@ -87,13 +87,13 @@ std::optional<long> one_cycle(ScenarioContext& ctx, const std::string& label, in
 
 HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
   const int reps = subinterpreter_repetitions(ctx.request);
-  constexpr int kWarmups = kSubinterpreterWarmups;
   std::vector<long> empty, single, twice;
   std::optional<HostVerdict> refusal;
-  for (int i = 0; i < kWarmups + reps; ++i) {
-    const bool measured = i >= kWarmups;
+  for (int i = 0; i < kSubinterpreterWarmups + reps; ++i) {
+    const bool measured = i >= kSubinterpreterWarmups;
     const std::string round = fmt::format("{} {} of {}", measured ? "repetition" : "warm-up",
-                                          measured ? i - kWarmups + 1 : i + 1, measured ? reps : kWarmups);
+                                          measured ? i - kSubinterpreterWarmups + 1 : i + 1,
+                                          measured ? reps : kSubinterpreterWarmups);
     // The baseline only feeds the reported figure (it is the same every time: 1625 blocks on
     // 3.12.1, 2122 on 3.13.0), so its interpreter is spent on the first repetition alone.
     const bool measure_baseline = measured && static_cast<int>(empty.size()) < kBaselineRepetitions;
@@ -130,7 +130,7 @@ HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
   v.metrics["blocks_per_cycle"] = single;
   v.metrics["blocks_per_double_cycle"] = twice;
   v.metrics["baseline_blocks"] = empty;
-  v.metrics["warmup_cycles"] = kWarmups;
+  v.metrics["warmup_cycles"] = kSubinterpreterWarmups;
   const char* what = ctx.request.target.exercise_file.empty() ? "import" : "import and exercise";
   if (all_positive(per_import)) {
     v.outcome = Outcome::fail;
@@ -141,7 +141,7 @@ HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
   v.outcome = Outcome::pass;
   v.summary = fmt::format("no blocks leaked per {} ({} repetitions after {} warm-ups; a destroyed "
                           "interpreter leaves {} blocks, {} more with the module loaded)",
-                          what, reps, kWarmups, baseline, left);
+                          what, reps, kSubinterpreterWarmups, baseline, left);
   return v;
 }
 

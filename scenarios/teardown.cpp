@@ -49,11 +49,11 @@ HostVerdict run_teardown(ScenarioContext& ctx) {
   }
 #endif
 
-  const int kInterpreters = finalize ? kFinalizeInterpreters : order->interpreters;
+  const int interpreters = finalize ? kFinalizeInterpreters : order->interpreters;
   std::vector<std::unique_ptr<host::InterpreterSession>> sessions;
   int instances = 0;
-  for (int i = 0; i < kInterpreters; ++i) {
-    ImportedSession s = open_and_import(ctx, fmt::format("interpreter {} of {}", i + 1, kInterpreters));
+  for (int i = 0; i < interpreters; ++i) {
+    ImportedSession s = open_and_import(ctx, fmt::format("interpreter {} of {}", i + 1, interpreters));
     if (!s.import.ok()) {
       if (i == 0) return import_not_ok_verdict(s.import, ctx.request.config);
       if (s.import.status == host::ImportResult::Status::refused) {
@@ -70,25 +70,25 @@ HostVerdict run_teardown(ScenarioContext& ctx) {
   v.metrics["instances_kept"] = instances;
   if (finalize) {
     for (auto& s : sessions) s->abandon_to_finalize();
-    ctx.progress.step(fmt::format("Py_FinalizeEx with {} live subinterpreters", kInterpreters));
+    ctx.progress.step(fmt::format("Py_FinalizeEx with {} live subinterpreters", interpreters));
     const int status = ctx.main.finalize();
     if (status != 0) {
       return verdict(Outcome::fail, fmt::format("Py_FinalizeEx returned {} with {} live "
-                                                "subinterpreters", status, kInterpreters));
+                                                "subinterpreters", status, interpreters));
     }
     v.outcome = Outcome::pass;
-    v.summary = fmt::format("Py_FinalizeEx ended {} live subinterpreters cleanly", kInterpreters);
+    v.summary = fmt::format("Py_FinalizeEx ended {} live subinterpreters cleanly", interpreters);
     return v;
   }
-  for (int step = 0; step < kInterpreters; ++step) {
+  for (int step = 0; step < interpreters; ++step) {
     const int index = order->sequence[static_cast<size_t>(step)];
     ctx.progress.step(fmt::format("teardown {}: destroy interpreter {} of {}", order->label,
-                                  index + 1, kInterpreters));
+                                  index + 1, interpreters));
     sessions[static_cast<size_t>(index)]->end();
   }
   v.outcome = Outcome::pass;
   v.summary = fmt::format("{} interpreters destroyed {} cleanly ({} instances kept alive)",
-                          kInterpreters, order->label, instances);
+                          interpreters, order->label, instances);
   return v;
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 namespace isocheck {
 
 namespace {
@@ -10,11 +12,6 @@ namespace {
 std::string_view object_of(std::string_view frame) {
   const size_t at = frame.rfind(" in ");
   return at == std::string_view::npos ? std::string_view{} : frame.substr(at + 4);
-}
-
-std::string_view basename_of(std::string_view path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
 // Whether a shared object's file name is an extension module's: CPython's EXT_SUFFIX tags
@@ -33,8 +30,10 @@ std::optional<std::string> crashing_dependency(const nlohmann::ordered_json& bac
   if (!backtrace.is_array()) return std::nullopt;
   const size_t equals = module_arg.find('=');
   const std::string_view name = module_arg.substr(0, equals);
-  const std::string_view own_file = equals == std::string_view::npos ? std::string_view{}
-                                                                      : basename_of(module_arg.substr(equals + 1));
+  // Backtraces name objects by file name (forensics.h), so a FILE compares by its own.
+  const std::string own_file = equals == std::string_view::npos
+                                   ? std::string()
+                                   : std::filesystem::path(module_arg.substr(equals + 1)).filename().string();
   const std::string_view own_module = name.substr(name.rfind('.') + 1);  // npos + 1 == 0
   for (const auto& frame : backtrace) {
     if (!frame.is_string()) continue;
