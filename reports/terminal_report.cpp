@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 #include <set>
 #include <tuple>
 
@@ -82,12 +83,14 @@ void render_module(std::string& out, const RunReport& report, const std::string&
   size_t label = 10;
   for (const std::string& check : checks) label = std::max(label, check.size() + 2);
 
-  // NAME=/long/path/lib.so reads better as "NAME (from lib.so)".
+  // NAME=/long/path/lib.so reads better as "NAME (from lib.so)", and per-Python files
+  // (NAME=3.12:/a/lib.so,3.13:/b/lib.so) as "NAME (from 3.12:lib.so,3.13:lib.so)".
   const size_t eq = module.find('=');
+  static const std::regex directories("/[^,]*/");
   out += eq == std::string::npos
              ? fmt::format("{}\n", printable(module))
              : fmt::format("{} (from {})\n", printable(module.substr(0, eq)),
-                           printable(module.substr(module.find_last_of('/') + 1)));
+                           printable(std::regex_replace(module.substr(eq + 1), directories, "")));
   out += column_headers(matrix.columns, "check", label, kCol);
   for (const std::string& check : checks) {
     std::string row = fmt::format("{:<{}}", check, label);

@@ -1144,6 +1144,65 @@ TEST(Packages, APackageExpandsToEveryExtensionModuleInsideIt) {
   expect_usage_error({"run", "emptypkg", "--path", dir.string()}, "contains no extension module");
 }
 
+// A module built once per Python (issue #17, item 8): NAME=3.12:FILE,3.13:FILE and
+// --path 3.13:DIR give each Python its own build, where one shared file or directory leaves the
+// other Python's cells `error`. The copies are named without the version tag, as a build tree
+// per version would name them, so nothing but the selector tells the Pythons' files apart.
+TEST(PerPythonTargets, EachPythonChecksItsOwnBuild) {
+  const fs::path dir = fresh_dir("per-python");
+  const std::vector<BuiltPython> pythons = built_pythons();
+  std::string per_python_files;
+  std::vector<std::string> path_args;
+  for (const BuiltPython& py : pythons) {
+    const fs::path build_dir = dir / py.minor;
+    fs::create_directories(build_dir);
+    fs::copy_file(fixture_file("good_isolated", py), build_dir / "good_isolated.so");
+    per_python_files += (per_python_files.empty() ? "" : ",") + py.minor + ":" + (build_dir / "good_isolated.so").string();
+    path_args.insert(path_args.end(), {"--path", py.minor + ":" + build_dir.string()});
+  }
+  const std::vector<std::string> cells = {"--check", "import,reimport", "--config", "main,isolated"};
+  auto run_with = [&](const std::string& report_name, std::vector<std::string> args) {
+    const std::string report_file = (dir / report_name).string();
+    args.insert(args.end(), cells.begin(), cells.end());
+    args.insert(args.end(), {"--json", report_file});
+    const DriverRun run = run_isocheck(args);
+    EXPECT_NE(run.exit_code, 2) << run.err;
+    return read_json(report_file);
+  };
+
+  const std::string by_file = "good_isolated=" + per_python_files;
+  const json files_report = run_with("files.json", {"run", by_file});
+  std::vector<std::string> by_path = {"run", "good_isolated"};
+  by_path.insert(by_path.end(), path_args.begin(), path_args.end());
+  const json paths_report = run_with("paths.json", by_path);
+  for (const BuiltPython& py : pythons) {
+    for (const std::string check : {"import", "reimport"}) {
+      for (const std::string config : {"main", "isolated"}) {
+        EXPECT_EQ(cell(files_report, by_file, py.version, check, config)["outcome"], "pass") << py.version << " " << check;
+        EXPECT_EQ(cell(paths_report, "good_isolated", py.version, check, config)["outcome"], "pass")
+            << py.version << " " << check;
+        // Each cell's repro names only the file of its own Python.
+        EXPECT_TRUE(contains(cell(files_report, by_file, py.version, check, config)["repro"],
+                             "good_isolated=" + (dir / py.minor / "good_isolated.so").string() + " "))
+            << cell(files_report, by_file, py.version, check, config)["repro"];
+      }
+    }
+  }
+
+  // One Python's file only: the others' cells say what to add, they do not import the wrong build.
+  if (pythons.size() < 2) return;
+  const std::string first_only = "good_isolated=" + pythons[0].minor + ":" + (dir / pythons[0].minor / "good_isolated.so").string();
+  const json partial = run_with("partial.json", {"run", first_only});
+  EXPECT_EQ(cell(partial, first_only, pythons[0].version, "import", "main")["outcome"], "pass");
+  const json& missing = cell(partial, first_only, pythons[1].version, "import", "main");
+  EXPECT_EQ(missing["outcome"], "error");
+  EXPECT_TRUE(contains(missing["summary"], "names no file for Python " + pythons[1].version)) << missing["summary"];
+  expect_usage_error({"run", "good_isolated=2.7:" + (dir / pythons[0].minor / "good_isolated.so").string()},
+                     "its per-Python files name none of this run's Pythons");
+  expect_usage_error({"run", "good_isolated=3.12:a.so,3.12:b.so"}, "Python 3.12 is given more than one file");
+  expect_usage_error({"run", "good_isolated=3.12:a.so,b.so"}, "is not VERSION:FILE");
+}
+
 TEST(Shards, TwoShardsMergeIntoTheUnshardedRun) {
   const fs::path dir = fresh_dir("shards");
   const std::vector<std::string> base = {"run", "good_isolated", "bad_singlephase_global", "--path",

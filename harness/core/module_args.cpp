@@ -13,6 +13,7 @@
 #include <fstream>
 #include <vector>
 #include <algorithm>
+#include <regex>
 
 #include "core/usage_error.h"
 
@@ -56,6 +57,46 @@ void require_shared_object(const std::string& arg, const fs::path& file) {
 
 }  // namespace
 
+namespace {
+
+// "3.13" or "3.13.0", then ':'; the selector's length, or 0 when `value` does not start so.
+size_t selector_length(std::string_view value) {
+  static const std::regex selector(R"(^[0-9]+\.[0-9]+(\.[0-9]+)?:)");
+  std::match_results<std::string_view::const_iterator> match;
+  if (!std::regex_search(value.begin(), value.end(), match, selector)) return 0;
+  return static_cast<size_t>(match.length(0)) - 1;
+}
+
+// The (selector, rest) pairs of "SEL:X,SEL:Y"; throws UsageError naming `arg` for an entry
+// without a selector or a selector given twice.
+std::vector<std::pair<std::string, std::string>> split_per_python(const std::string& arg, std::string_view list) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string_view entry = list.substr(start, comma - start);
+    const size_t length = selector_length(entry);
+    if (length == 0 || length + 1 == entry.size()) {
+      throw UsageError(fmt::format("{}: '{}' is not VERSION:FILE (expected NAME=3.12:FILE,3.13:FILE)", arg, entry));
+    }
+    std::string selector(entry.substr(0, length));
+    if (std::any_of(entries.begin(), entries.end(), [&](const auto& e) { return e.first == selector; })) {
+      throw UsageError(fmt::format("{}: Python {} is given more than one file", arg, selector));
+    }
+    entries.emplace_back(std::move(selector), std::string(entry.substr(length + 1)));
+    start = comma + 1;
+  }
+  return entries;
+}
+
+std::string absolute_shared_object(const std::string& arg, const std::string& file) {
+  const fs::path absolute = fs::absolute(file);
+  require_shared_object(arg, absolute);
+  return absolute.lexically_normal().string();
+}
+
+}  // namespace
+
 std::string normalise_module_arg(const std::string& arg) {
   const size_t eq = arg.find('=');
   const std::string name = arg.substr(0, eq);
@@ -64,9 +105,59 @@ std::string normalise_module_arg(const std::string& arg) {
   }
   if (eq == std::string::npos) return arg;
   if (eq + 1 == arg.size()) throw UsageError(fmt::format("{}: no file after '=' (expected NAME=FILE.so)", arg));
-  const fs::path file = fs::absolute(arg.substr(eq + 1));
-  require_shared_object(arg, file);
-  return name + "=" + file.lexically_normal().string();
+  const std::string_view value = std::string_view(arg).substr(eq + 1);
+  if (selector_length(value) == 0) return name + "=" + absolute_shared_object(arg, std::string(value));
+  std::string normalised = name + "=";
+  for (const auto& [selector, file] : split_per_python(arg, value)) {
+    if (normalised.back() != '=') normalised += ',';
+    normalised += selector + ":" + absolute_shared_object(arg, file);
+  }
+  return normalised;
+}
+
+std::string normalise_path_arg(const std::string& arg) {
+  const auto [selector, dir_text] = split_python_selector(arg);
+  const std::string dir(dir_text);
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(dir, ec)) throw UsageError(fmt::format("--path {}: not a directory", arg));
+  if (::access(dir.c_str(), R_OK | X_OK) != 0) throw UsageError(fmt::format("--path {}: not readable", arg));
+  fs::path absolute = fs::absolute(dir).lexically_normal();
+  // "DIR/." normalises to "DIR/": drop the separator so that one directory has one spelling.
+  if (!absolute.has_filename() && absolute != absolute.root_path()) absolute = absolute.parent_path();
+  return selector.empty() ? absolute.string() : fmt::format("{}:{}", selector, absolute.string());
+}
+
+std::pair<std::string_view, std::string_view> split_python_selector(std::string_view value) {
+  const size_t length = selector_length(value);
+  if (length == 0) return {std::string_view(), value};
+  return {value.substr(0, length), value.substr(length + 1)};
+}
+
+bool python_selector_matches(std::string_view selector, const PythonTarget& python) {
+  return selector == python.minor || selector == python.version;
+}
+
+std::optional<std::string> module_arg_for_python(const std::string& normalised_arg, const PythonTarget& python) {
+  const size_t eq = normalised_arg.find('=');
+  if (eq == std::string::npos) return normalised_arg;
+  const std::string_view value = std::string_view(normalised_arg).substr(eq + 1);
+  if (selector_length(value) == 0) return normalised_arg;
+  std::optional<std::string> by_minor;
+  for (const auto& [selector, file] : split_per_python(normalised_arg, value)) {
+    if (selector == python.version) return normalised_arg.substr(0, eq + 1) + file;
+    if (python_selector_matches(selector, python)) by_minor = normalised_arg.substr(0, eq + 1) + file;
+  }
+  return by_minor;
+}
+
+std::vector<std::string> paths_for_python(const std::vector<std::string>& normalised_paths,
+                                          const PythonTarget& python) {
+  std::vector<std::string> paths;
+  for (const std::string& path : normalised_paths) {
+    const auto [selector, dir] = split_python_selector(path);
+    if (selector.empty() || python_selector_matches(selector, python)) paths.emplace_back(dir);
+  }
+  return paths;
 }
 
 namespace {

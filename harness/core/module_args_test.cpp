@@ -13,6 +13,8 @@
 #include <fstream>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "core/usage_error.h"
 
 namespace isocheck {
@@ -179,6 +181,81 @@ TEST(NormaliseModuleArg, RelativeFileIsMadeAbsoluteAndNormal) {
   EXPECT_EQ(error, "");
   // getcwd() reports the directory with symlinks resolved.
   EXPECT_EQ(result, "fast=" + (fs::canonical(dir.path()) / "lib" / "libfast.so").string());
+}
+
+// --- per-Python files and directories (issue #17, item 8) ---------------------------------------
+
+PythonTarget python_at(const std::string& version) {
+  PythonTarget p;
+  p.version = version;
+  p.minor = version.substr(0, version.rfind('.'));
+  return p;
+}
+
+TEST(PerPythonModuleArg, EachPythonIsGivenTheFileItsSelectorNames) {
+  TempDir dir;
+  const fs::path a = dir.path() / "a.so", b = dir.path() / "b.so";
+  write_elf_header(a, ET_DYN);
+  write_elf_header(b, ET_DYN);
+  const std::string arg = normalise_module_arg(fmt::format("m=3.12:{},3.13:{}", a.string(), b.string()));
+  EXPECT_EQ(arg, fmt::format("m=3.12:{},3.13:{}", a.string(), b.string()));
+  EXPECT_EQ(module_arg_for_python(arg, python_at("3.12.1")), "m=" + a.string());
+  EXPECT_EQ(module_arg_for_python(arg, python_at("3.13.0")), "m=" + b.string());
+  EXPECT_EQ(module_arg_for_python(arg, python_at("3.14.0")), std::nullopt);
+}
+
+TEST(PerPythonModuleArg, AReleaseSelectorWinsOverItsMinor) {
+  TempDir dir;
+  const fs::path a = dir.path() / "a.so", b = dir.path() / "b.so";
+  write_elf_header(a, ET_DYN);
+  write_elf_header(b, ET_DYN);
+  const std::string arg = normalise_module_arg(fmt::format("m=3.13.0:{},3.13:{}", a.string(), b.string()));
+  EXPECT_EQ(module_arg_for_python(arg, python_at("3.13.0")), "m=" + a.string());
+  EXPECT_EQ(module_arg_for_python(arg, python_at("3.13.5")), "m=" + b.string());
+}
+
+TEST(PerPythonModuleArg, RelativeFilesAreMadeAbsoluteAndEachIsChecked) {
+  TempDir dir;
+  write_elf_header(dir.path() / "a.so", ET_DYN);
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.path());
+  const std::string good = usage_error_of("m=3.12:a.so");
+  const std::string missing = usage_error_of("m=3.12:a.so,3.13:nothere.so");
+  fs::current_path(before);
+  EXPECT_EQ(good, "");
+  EXPECT_THAT(missing, HasSubstr("nothere.so does not exist"));
+}
+
+TEST(PerPythonModuleArg, MalformedOrRepeatedSelectorsAreUsageErrors) {
+  TempDir dir;
+  const fs::path a = dir.path() / "a.so";
+  write_elf_header(a, ET_DYN);
+  EXPECT_THAT(usage_error_of(fmt::format("m=3.12:{},{}", a.string(), a.string())), HasSubstr("is not VERSION:FILE"));
+  EXPECT_THAT(usage_error_of(fmt::format("m=3.12:{},3.13:", a.string())), HasSubstr("is not VERSION:FILE"));
+  EXPECT_THAT(usage_error_of(fmt::format("m=3.12:{},3.12:{}", a.string(), a.string())),
+              HasSubstr("Python 3.12 is given more than one file"));
+}
+
+TEST(PerPythonModuleArg, PlainArgumentsAreTheSameForEveryPython) {
+  EXPECT_EQ(module_arg_for_python("pkg.mod", python_at("3.12.1")), "pkg.mod");
+  EXPECT_EQ(module_arg_for_python("m=/x/3.12:odd.so", python_at("3.13.0")), "m=/x/3.12:odd.so");
+}
+
+TEST(PerPythonPath, QualifiedDirectoriesReachOnlyTheirPython) {
+  TempDir dir;
+  const std::string d = fs::canonical(dir.path()).string();
+  const std::vector<std::string> paths = {normalise_path_arg(d), normalise_path_arg("3.13:" + d),
+                                          normalise_path_arg("3.12.1:" + d + "/.")};
+  EXPECT_EQ(paths[1], "3.13:" + d);
+  EXPECT_EQ(paths[2], "3.12.1:" + d);
+  EXPECT_EQ(paths_for_python(paths, python_at("3.12.1")), (std::vector<std::string>{d, d}));
+  EXPECT_EQ(paths_for_python(paths, python_at("3.13.0")), (std::vector<std::string>{d, d}));
+  EXPECT_EQ(paths_for_python(paths, python_at("3.12.4")), (std::vector<std::string>{d}));
+}
+
+TEST(PerPythonPath, AQualifiedPathThatIsNoDirectoryIsAUsageError) {
+  EXPECT_THROW(normalise_path_arg("3.13:/no/such/dir"), UsageError);
+  EXPECT_THROW(normalise_path_arg("3.13:"), UsageError);
 }
 
 // --- extension_file_problem: what the file shows before any host tries it --------------------

@@ -31,7 +31,7 @@ std::string repro_command(const RunOptions& options, const PythonTarget& python,
     words.push_back("--config");
     words.push_back(config);
   }
-  for (const std::string& path : options.paths) {
+  for (const std::string& path : paths_for_python(options.paths, python)) {
     words.push_back("--path");
     words.push_back(path);
   }
@@ -70,7 +70,7 @@ HostInvocation cell_invocation(const RunOptions& options, const PythonTarget& py
     inv.args.push_back("--variant");
     inv.args.emplace_back(variant);
   }
-  for (const std::string& path : options.paths) {
+  for (const std::string& path : paths_for_python(options.paths, python)) {
     inv.args.push_back("--path");
     inv.args.push_back(path);
   }
@@ -91,7 +91,10 @@ std::optional<HostVerdict> unavailable(const ModuleAvailability& availability, c
   auto it = availability.find({module, python.version});
   HostVerdict v;
   v.outcome = Outcome::error;
-  if (it == availability.end() || it->second.kind == "missing") {
+  if (it != availability.end() && it->second.kind == "not_given") {
+    v.summary = fmt::format("{} names no file for Python {}; add {}:FILE, or leave {} out with --python", module,
+                            python.version, python.minor, python.minor);
+  } else if (it == availability.end() || it->second.kind == "missing") {
     v.summary = fmt::format("{} is not importable by Python {} ({}); add its directory with --path",
                             module, python.version, python.executable);
   } else if (it->second.kind == "python") {
@@ -181,16 +184,22 @@ const PythonTarget& python_of(const PlannedCell& cell) {
 
 }  // namespace
 
+std::string module_arg_of(const PlannedCell& cell) {
+  if (!cell.context) return cell.key.module;
+  // A cell is only planned to run where its Python is given a file (plan_cells presets the rest).
+  return module_arg_for_python(cell.key.module, python_of(cell)).value_or(cell.key.module);
+}
+
 HostInvocation host_invocation(const PlannedCell& cell, const PlannedRun& run) {
   const std::optional<Config> config = parse_config(cell.key.config);
   if (!cell.context || !config) throw std::logic_error("host_invocation: cell " + cell.key.check + " runs no host");
-  return cell_invocation(cell.context->options, python_of(cell), cell.key.module, cell.key.check, *config,
+  return cell_invocation(cell.context->options, python_of(cell), module_arg_of(cell), cell.key.check, *config,
                          run.variant);
 }
 
 std::string repro_of(const PlannedCell& cell) {
   if (!cell.context) return "";
-  return repro_command(cell.context->options, python_of(cell), cell.key.module, cell.key.check, cell.key.config);
+  return repro_command(cell.context->options, python_of(cell), module_arg_of(cell), cell.key.check, cell.key.config);
 }
 
 }  // namespace isocheck

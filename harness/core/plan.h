@@ -68,6 +68,10 @@ struct PlannedCell {
 // The host process that performs `run` of `cell`.
 HostInvocation host_invocation(const PlannedCell& cell, const PlannedRun& run);
 
+// The MODULE argument `cell`'s host is given: its key's, or for per-Python files (NAME=3.12:FILE,...)
+// the file of the cell's Python.
+std::string module_arg_of(const PlannedCell& cell);
+
 // The command line that reruns exactly `cell` (empty for a cell planned without a context).
 std::string repro_of(const PlannedCell& cell);
 

@@ -8,6 +8,7 @@
 
 #include "core/catalog.h"
 #include "core/config.h"
+#include "core/module_args.h"
 #include "core/usage_error.h"
 
 namespace isocheck {
@@ -91,7 +92,11 @@ void read_key(const KeyReader& r, std::string_view key, const toml::node& node, 
     if (c.modules.empty()) r.fail(key, "must name at least one module");
   } else if (key == "paths") {
     std::vector<std::string> paths = r.strings(key, node);
-    for (std::string& p : paths) p = r.absolute(p);
+    for (std::string& p : paths) {
+      // "3.13:DIR" is DIR for Python 3.13 only (module_args.h); the directory is what is relative.
+      const auto [selector, dir] = split_python_selector(p);
+      p = selector.empty() ? r.absolute(p) : fmt::format("{}:{}", selector, r.absolute(std::string(dir)));
+    }
     c.paths = std::move(paths);
   } else if (key == "exercise") {
     c.exercise = r.path(key, node);

@@ -44,12 +44,7 @@ namespace {
 
 void validate_run_inputs(RunOptions& options) {
   for (std::string& m : options.modules) m = normalise_module_arg(m);
-  for (std::string& p : options.paths) {
-    std::error_code ec;
-    if (!fs::is_directory(p, ec)) throw UsageError(fmt::format("--path {}: not a directory", p));
-    if (::access(p.c_str(), R_OK | X_OK) != 0) throw UsageError(fmt::format("--path {}: not readable", p));
-    p = fs::absolute(p).lexically_normal().string();
-  }
+  for (std::string& p : options.paths) p = normalise_path_arg(p);
   if (!options.exercise.empty()) {
     std::error_code ec;
     if (!fs::is_regular_file(options.exercise, ec) || ::access(options.exercise.c_str(), R_OK) != 0) {
@@ -77,10 +72,12 @@ HostInvocation describe_invocation(const RunOptions& options, const PythonTarget
   inv.args = {"describe", "--python-exe", python.executable, "--result-fd", std::to_string(kHostResultFd),
               "--secret-fd", std::to_string(kHostSecretFd)};
   for (const std::string& m : options.modules) {
-    inv.args.push_back("--module");
-    inv.args.push_back(m);
+    if (const std::optional<std::string> given = module_arg_for_python(m, python)) {
+      inv.args.push_back("--module");
+      inv.args.push_back(*given);
+    }
   }
-  for (const std::string& p : options.paths) {
+  for (const std::string& p : paths_for_python(options.paths, python)) {
     inv.args.push_back("--path");
     inv.args.push_back(p);
   }
@@ -96,13 +93,18 @@ HostInvocation describe_invocation(const RunOptions& options, const PythonTarget
 void require_checkable(const std::string& module, const std::vector<PythonTarget>& pythons,
                        const ModuleAvailability& availability) {
   const ModuleLocation* example = nullptr;
+  bool given_to_any = false;
   for (const PythonTarget& p : pythons) {
     const ModuleLocation& where = availability.at({module, p.version});
     if (where.kind == "extension") return;
-    if (where.kind != "missing" && example == nullptr) example = &where;
+    given_to_any |= where.kind != "not_given";
+    if (where.kind != "missing" && where.kind != "not_given" && example == nullptr) example = &where;
   }
   std::string versions;
   for (const PythonTarget& p : pythons) versions += (versions.empty() ? "" : ", ") + p.version;
+  if (!given_to_any) {
+    throw UsageError(fmt::format("{}: its per-Python files name none of this run's Pythons ({})", module, versions));
+  }
   if (example == nullptr) {
     throw UsageError(fmt::format("module {} not found by any Python ({}); add its directory with --path",
                                  module, versions));
@@ -161,13 +163,15 @@ std::vector<nlohmann::json> describe_each(const RunOptions& options, const std::
   return descriptions;
 }
 
-std::map<std::string, Described> describe_modules(const RunOptions& options, const nlohmann::json& d) {
+std::map<std::string, Described> describe_modules(const RunOptions& options, const PythonTarget& python,
+                                                  const nlohmann::json& d) {
   std::map<std::string, Described> described;
   for (const std::string& m : options.modules) {
     Described& entry = described[m];
-    entry.where = ModuleLocation{"missing", ""};
-    if (!d.contains("modules") || !d["modules"].contains(m)) continue;
-    const auto& j = d["modules"][m];
+    const std::optional<std::string> given = module_arg_for_python(m, python);
+    entry.where = ModuleLocation{given ? "missing" : "not_given", ""};
+    if (!given || !d.contains("modules") || !d["modules"].contains(*given)) continue;
+    const auto& j = d["modules"][*given];
     entry.where.kind = j.value("kind", "missing");
     entry.where.origin = j.value("origin", "");
     if (j.contains("extensions")) {
@@ -183,7 +187,7 @@ ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonT
                                   HostExecutor& executor) {
   std::map<std::string, std::map<std::string, Described>> by_python;  // python version -> module -> described
   const std::vector<nlohmann::json> descriptions = describe_each(options, pythons, false, executor);
-  for (size_t i = 0; i < pythons.size(); ++i) by_python[pythons[i].version] = describe_modules(options, descriptions[i]);
+  for (size_t i = 0; i < pythons.size(); ++i) by_python[pythons[i].version] = describe_modules(options, pythons[i], descriptions[i]);
 
   // A package stands for every extension module inside it, under any Python (a 3.12-only build
   // then gives `error` cells under 3.13, like any module one Python lacks).

@@ -94,7 +94,7 @@ size_t run_cells(const std::vector<PlannedCell>& cells, HostExecutor& executor, 
       const HostRun run = executor.run(invocation);
       if (run.interrupted) return;  // its cell stays incomplete
       HostVerdict verdict = classify_run(run, invocation.timeout, symbolizer);
-      attribute_crash(verdict, cell.key.module);
+      attribute_crash(verdict, module_arg_of(cell));
       std::lock_guard lock(mutex);
       auto& slots = verdicts[job.cell];  // made when the cell's first run ends, freed with it
       slots.resize(cell.runs.size());

@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
   // `run` and `survey` take the same options (spec/cli.md); only run names modules.
   auto add_run_options = [&](CLI::App* cmd) {
     cmd->add_option("--python", request.python_requests, "a version (3.13) or an interpreter executable");
-    cmd->add_option("--path", request.options.paths, "directory prepended to sys.path in every interpreter");
+    cmd->add_option("--path", request.options.paths,
+                    "directory prepended to sys.path in every interpreter; 3.13:DIR for one Python only");
     cmd->add_option("--check", checks, "comma list of check ids (default: all)");
     cmd->add_option("--config", configs, "comma list of configs (default: all)");
     cmd->add_option("--exercise", request.options.exercise, "file defining exercise(module)");
@@ -209,7 +210,8 @@ int main(int argc, char** argv) {
   };
   CLI::App* run = app.add_subcommand("run", "check the named importable modules");
   run->add_option("MODULE", request.options.modules,
-                  "module or package name, or NAME=FILE.so (default: modules of pyproject.toml [tool.isocheck])");
+                  "module or package name, NAME=FILE.so, or NAME=3.12:FILE.so,3.13:FILE.so "
+                  "(default: modules of pyproject.toml [tool.isocheck])");
   add_run_options(run);
   CLI::App* survey = app.add_subcommand("survey", "check every extension module in each Python's lib-dynload");
   add_run_options(survey);
