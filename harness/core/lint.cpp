@@ -253,15 +253,19 @@ DynamicInterface read_dynamic_interface(const std::vector<Symbol>& dynsym) {
 
 // ---- Writable global data ------------------------------------------------------------------
 
-// Objects the compiler, linker or C runtime put there; they are not the module's state.
-bool is_toolchain_object(std::string_view name) {
-  static constexpr std::array<std::string_view, 4> kExact = {"__dso_handle", "__TMC_END__",
+// Objects the compiler, linker or C runtime put there, for a file WITHOUT debug info, where the
+// symbol name is the only evidence left. With debug info the facts decide instead: an object no
+// DWARF variable describes was not declared in the module's source (sort_writable_globals).
+// Only these exact toolchain names count: a leading "__" proves nothing (Cython names every
+// global and static type `__pyx_*`, #17 item 5).
+bool is_toolchain_object_name(std::string_view name) {
+  static constexpr std::array<std::string_view, 5> kExact = {"__dso_handle", "__TMC_END__", "completed",
                                                             "_GLOBAL_OFFSET_TABLE_", "_DYNAMIC"};
   if (std::find(kExact.begin(), kExact.end(), name) != kExact.end()) return true;
-  if (name == "completed" || name.starts_with("completed.")) return true;  // crtstuff.c
-  if (name.starts_with("__") || name.starts_with("_GLOBAL_")) return true;
-  // C++ guard variables (_ZGV) and vtables / typeinfo / VTTs (_ZT*): compiler-made.
-  return name.starts_with("_ZGV") || name.starts_with("_ZT");
+  if (name.starts_with("completed.")) return true;  // crtstuff.c's static flag
+  // The compiler's pointer to the C++ personality routine / typeinfo for unwinding (DW.ref.*),
+  // C++ guard variables (_ZGV) and vtables / typeinfo / VTTs (_ZT*).
+  return name.starts_with("DW.ref.") || name.starts_with("_ZGV") || name.starts_with("_ZT");
 }
 
 bool is_writable_data(const Symbol& symbol, const std::vector<Section>& sections,
@@ -281,6 +285,8 @@ bool is_writable_data(const Symbol& symbol, const std::vector<Section>& sections
 enum class VariableKind {
   state,             // anything else: the HOWTO's "global state"
   definition_table,  // PyModuleDef, PyMethodDef[], ...: writable by CPython's design, not state
+  constant,          // const-qualified: written by its initialiser at load (C++ `static const
+                     // std::string`), which is why it is not in .rodata; never after
   docstring,         // char foo_doc[]
   keyword_list,      // char *kwlist[]: PyArg_ParseTupleAndKeywords takes char ** before 3.13
   type_object,       // a static PyTypeObject
@@ -319,6 +325,7 @@ Dwarf_Die* referenced_type(Dwarf_Die* die, Dwarf_Die* result) {
 // is state, except in an array of char pointers (a keyword list).
 struct TypeShape {
   std::vector<std::string> names;
+  bool constant = false;  // const-qualified before any pointer: the object itself is const
   bool array = false;
   bool char_elements = false;
   bool char_pointer_elements = false;  // char *x[] or const char *x[]
@@ -345,6 +352,23 @@ bool points_to_char(Dwarf_Die* pointer) {
   return false;
 }
 
+// The one non-static data member of a struct or class, if it has exactly one (static members
+// are DW_TAG_variable in DWARF 5, DW_TAG_member without a location before it).
+bool only_data_member(Dwarf_Die* record, Dwarf_Die* member) {
+  Dwarf_Die child;
+  if (dwarf_child(record, &child) != 0) return false;
+  int members = 0;
+  do {
+    Dwarf_Attribute attribute;
+    if (dwarf_tag(&child) == DW_TAG_member && dwarf_attr(&child, DW_AT_external, &attribute) == nullptr &&
+        dwarf_attr(&child, DW_AT_declaration, &attribute) == nullptr) {
+      if (++members > 1) return false;
+      *member = child;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return members == 1;
+}
+
 TypeShape describe_type(Dwarf_Die* variable) {
   TypeShape shape;
   Dwarf_Die type;
@@ -360,6 +384,8 @@ TypeShape describe_type(Dwarf_Die* variable) {
         shape.array = true;
         break;
       case DW_TAG_const_type:
+        shape.constant = true;
+        break;
       case DW_TAG_volatile_type:
       case DW_TAG_restrict_type:
       case DW_TAG_atomic_type:
@@ -371,7 +397,19 @@ TypeShape describe_type(Dwarf_Die* variable) {
       case DW_TAG_pointer_type:
         shape.char_pointer_elements = shape.array && points_to_char(&type);
         return shape;
-      default:  // struct, union, class, enum, function...
+      case DW_TAG_structure_type:
+      case DW_TAG_class_type: {
+        if (name != nullptr) shape.names.emplace_back(name);
+        // A wrapper of one member (std::array<PyMethodDef, N> holds `PyMethodDef _M_elems[N]`)
+        // is what it wraps.
+        Dwarf_Die member;
+        if (!only_data_member(&type, &member)) return shape;
+        Dwarf_Die next;
+        if (referenced_type(&member, &next) == nullptr) return shape;
+        type = next;
+        continue;
+      }
+      default:  // union, enum, function...
         if (name != nullptr) shape.names.emplace_back(name);
         return shape;
     }
@@ -401,6 +439,11 @@ Variable classify_variable(Dwarf_Die* die) {
       variable.kind = VariableKind::definition_table;
       return variable;
     }
+  }
+  if (shape.constant) {
+    variable.kind = VariableKind::constant;
+    variable.type_name = "const " + variable.type_name;
+    return variable;
   }
   const char* name = dwarf_diename(die);
   if (shape.array && shape.char_elements && name != nullptr && is_docstring_name(name)) {
@@ -500,7 +543,10 @@ struct Finding {
 struct WritableGlobals {
   std::vector<std::string> state;          // what the writable-globals finding lists
   std::vector<std::string> type_objects;   // static PyTypeObjects, for the static-type finding
-  ordered_json skipped = ordered_json::array();  // definition tables, docstrings, keyword lists
+  ordered_json skipped = ordered_json::array();  // definition tables, docstrings, keyword lists, constants
+  // With debug info: writable objects no DWARF variable describes (compiler, linker and C runtime
+  // objects such as DW.ref.*, guard variables, crtstuff's `completed`; or code built without -g).
+  std::vector<std::string> undescribed;
 };
 
 WritableGlobals sort_writable_globals(const std::vector<Symbol>& symbols,
@@ -510,13 +556,20 @@ WritableGlobals sort_writable_globals(const std::vector<Symbol>& symbols,
   WritableGlobals globals;
   std::set<std::string> seen;
   for (const Symbol& symbol : symbols) {
-    if (!is_writable_data(symbol, sections, relro) || is_toolchain_object(symbol.name)) continue;
+    if (!is_writable_data(symbol, sections, relro)) continue;
+    if (!variables && is_toolchain_object_name(symbol.name)) continue;
     const std::string name = display_name(symbol.name);
     if (!seen.insert(name).second) continue;
     const Variable* variable = nullptr;
     if (variables) {
       const auto it = variables->find(symbol.address);
-      if (it != variables->end()) variable = &it->second;
+      if (it == variables->end()) {
+        // Every variable of the module's source has a DWARF entry with its address; an object
+        // without one was made by the toolchain, not declared by the author.
+        globals.undescribed.push_back(name);
+        continue;
+      }
+      variable = &it->second;
     }
     const VariableKind kind = variable != nullptr ? variable->kind : VariableKind::state;
     switch (kind) {
@@ -527,6 +580,7 @@ WritableGlobals sort_writable_globals(const std::vector<Symbol>& symbols,
         globals.type_objects.push_back(name);
         break;
       case VariableKind::definition_table:
+      case VariableKind::constant:
       case VariableKind::docstring:
       case VariableKind::keyword_list:
         globals.skipped.push_back({{"symbol", name}, {"type", variable->type_name}});
@@ -766,6 +820,7 @@ HostVerdict lint(const std::string& so_path) {
   verdict.details["symbol_table"] = symtab != nullptr ? ".symtab" : ".dynsym";
   verdict.details["debug_info"] = debug_info;
   verdict.details["skipped_definition_tables"] = globals.skipped;
+  verdict.details["undescribed_objects"] = globals.undescribed;
   verdict.details["notes"] = notes;
   verdict.metrics["findings"] = findings.size();
   verdict.metrics["writable_globals"] = globals.state.size();
