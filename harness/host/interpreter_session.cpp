@@ -195,6 +195,40 @@ void InterpreterSession::release(int module) {
   Ref ignored(call("release", {index.p}));
 }
 
+namespace {
+std::vector<std::string> utf8_list(PyObject* list) {
+  std::vector<std::string> names;
+  for (Py_ssize_t i = 0; PyList_Check(list) && i < PyList_GET_SIZE(list); ++i) {
+    names.push_back(utf8(PyList_GET_ITEM(list, i)));
+  }
+  return names;
+}
+}  // namespace
+
+InterpreterSession::NamespaceSize InterpreterSession::names_and_classes(int module) {
+  ActiveInterpreter active(tstate());
+  Ref index(PyLong_FromLong(module));
+  Ref r(call("names_and_classes", {index.p}));
+  return NamespaceSize{PyLong_AsLong(item(r.p, 0)), PyLong_AsLong(item(r.p, 1))};
+}
+
+std::vector<std::string> InterpreterSession::module_names() {
+  ActiveInterpreter active(tstate());
+  Ref r(call("module_names", {}));
+  return utf8_list(r.p);
+}
+
+std::vector<std::string> InterpreterSession::import_modules(const std::vector<std::string>& names) {
+  ActiveInterpreter active(tstate());
+  Ref list(PyList_New(0));
+  for (const std::string& name : names) {
+    Ref item(PyUnicode_FromString(name.c_str()));
+    if (item.p == nullptr || PyList_Append(list.p, item.p) != 0) throw HostError("out of memory listing modules");
+  }
+  Ref r(call("import_modules", {list.p}));
+  return utf8_list(r.p);
+}
+
 ExerciseResult InterpreterSession::exercise(int module) {
   ActiveInterpreter active(tstate());
   Ref index(PyLong_FromLong(module));

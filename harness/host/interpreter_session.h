@@ -75,6 +75,10 @@ class InterpreterSession {
   ImportResult import_target();
   void forget_target();  // remove from sys.modules (and the parent package attribute)
   void release(int module);  // drop our reference to a module object and collect garbage
+  // The names in sys.modules, in the order they were added.
+  std::vector<std::string> module_names();
+  // Imports each of `names`; returns those that failed.
+  std::vector<std::string> import_modules(const std::vector<std::string>& names);
   bool has_exercise() const { return has_exercise_; }
   ExerciseResult exercise(int module);
   // `times` consecutive calls in one activation (no GIL hand-over between calls).
@@ -110,6 +114,13 @@ class InterpreterSession {
     std::vector<std::string> runtime_classes;
   };
   HeapTypeReport heap_type_findings(int module);
+  // The distinct names in the module's namespace and its classes', and how many classes it
+  // holds: what CPython keeps per destroyed interpreter for a module (probe.names_and_classes).
+  struct NamespaceSize {
+    long names = 0;
+    long classes = 0;
+  };
+  NamespaceSize names_and_classes(int module);
   // (path, id) of the exception classes the module defines.
   std::vector<std::pair<std::string, std::uintptr_t>> exception_classes(int module);
 
