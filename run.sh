@@ -12,7 +12,7 @@ BUILD_DIR=${ISOCHECK_BUILD_DIR:-build}
 # the hosts are built for whatever embeddable CPythons the machine has (PATH, pyenv,
 # -DISOCHECK_PYTHONS=...).
 PACKAGES=(cmake ninja-build g++ pkg-config libboost1.81-dev nlohmann-json3-dev libcli11-dev
-          libfmt-dev libgtest-dev libgmock-dev libelf-dev libdw-dev libtomlplusplus-dev)
+          libfmt-dev libgtest-dev libgmock-dev libelf-dev libdw-dev libtomlplusplus-dev libcapstone-dev)
 # Only `./run.sh test` needs these: xmllint validates the JUnit report against its XSD, headless
 # Chromium renders the HTML report (reports/*_test.cpp).
 TEST_PACKAGES=(libxml2-utils chromium)

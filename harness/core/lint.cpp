@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/data_writes.h"
+
 namespace isocheck {
 
 namespace {
@@ -552,7 +554,8 @@ struct WritableGlobals {
 WritableGlobals sort_writable_globals(const std::vector<Symbol>& symbols,
                                       const std::vector<Section>& sections,
                                       const std::vector<AddressRange>& relro,
-                                      const std::optional<VariablesByAddress>& variables) {
+                                      const std::optional<VariablesByAddress>& variables,
+                                      const std::optional<DataWrites>& writes) {
   WritableGlobals globals;
   std::set<std::string> seen;
   for (const Symbol& symbol : symbols) {
@@ -574,6 +577,12 @@ WritableGlobals sort_writable_globals(const std::vector<Symbol>& symbols,
     const VariableKind kind = variable != nullptr ? variable->kind : VariableKind::state;
     switch (kind) {
       case VariableKind::state:
+        // Only this file's code can reach a symbol it does not export; when none of it writes
+        // there or lets the address out, the global is a table that is only read.
+        if (symbol.binding == STB_LOCAL && writes && !writes->may_write(symbol.address, symbol.address + symbol.size)) {
+          globals.skipped.push_back({{"symbol", name}, {"type", "never written after load"}});
+          break;
+        }
         globals.state.push_back(name);
         break;
       case VariableKind::type_object:
@@ -804,7 +813,8 @@ HostVerdict lint(const std::string& so_path) {
   const std::vector<Symbol> data_symbols = read_symbols(elf, symtab != nullptr ? symtab : dynsym);
   const std::optional<VariablesByAddress> variables = read_debug_variables(elf);
   const bool debug_info = variables.has_value();
-  const WritableGlobals globals = sort_writable_globals(data_symbols, sections, relro, variables);
+  const std::optional<DataWrites> writes = DataWrites::analyse(elf);
+  const WritableGlobals globals = sort_writable_globals(data_symbols, sections, relro, variables, writes);
 
   std::vector<Finding> findings;
   for (auto finding : {single_phase_finding(interface, so_path),
@@ -819,6 +829,7 @@ HostVerdict lint(const std::string& so_path) {
   verdict.details["entry_points"] = interface.entry_points;
   verdict.details["symbol_table"] = symtab != nullptr ? ".symtab" : ".dynsym";
   verdict.details["debug_info"] = debug_info;
+  verdict.details["code_read"] = writes.has_value();  // x86-64 code decoded: unwritten globals known
   verdict.details["skipped_definition_tables"] = globals.skipped;
   verdict.details["undescribed_objects"] = globals.undescribed;
   verdict.details["notes"] = notes;
