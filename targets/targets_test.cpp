@@ -1286,6 +1286,63 @@ TEST(LeaksPerInterpreter, APackageThatImportsTheModuleInItsInitClaimsNothing) {
   }
 }
 
+// A wheel as the target (#15): its extension modules are checked under the Python its tag
+// names, from a copy unpacked into the cache (XDG_CACHE_HOME), nothing installed.
+TEST(Wheels, EachWheelIsCheckedUnderThePythonItsTagNames) {
+  const fs::path dir = fresh_dir("wheels");
+  const std::vector<BuiltPython> pythons = built_pythons();
+  std::vector<std::string> wheels;
+  for (const BuiltPython& py : pythons) {
+    const std::string tag = "cp" + py.minor.substr(0, 1) + py.minor.substr(2);
+    const fs::path wheel = dir / ("mypkg-1.0-" + tag + "-" + tag + "-linux_x86_64.whl");
+    const fs::path good = fixture_file("good_isolated", py), bad = fixture_file("bad_static_type", py);
+    const std::string script =
+        "import sys, zipfile\n"
+        "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
+        "    z.writestr('mypkg/__init__.py', '')\n"
+        "    z.write(sys.argv[2], 'mypkg/' + sys.argv[3])\n"
+        "    z.write(sys.argv[4], 'mypkg/sub/' + sys.argv[5])\n"
+        "    z.writestr('mypkg-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\n')\n";
+    const DriverRun made = run_program(py.executable, {"-I", "-c", script, wheel.string(), good.string(),
+                                                       good.filename().string(), bad.string(), bad.filename().string()});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    wheels.push_back(wheel.string());
+  }
+  ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);
+  auto run_wheels = [&](const std::vector<std::string>& given, const std::string& report_name) {
+    std::vector<std::string> args = {"run"};
+    args.insert(args.end(), given.begin(), given.end());
+    const std::string report_file = (dir / report_name).string();
+    args.insert(args.end(), {"--check", "import,heap-types", "--config", "main", "--json", report_file});
+    const DriverRun run = run_isocheck(args);
+    EXPECT_EQ(run.exit_code, 1) << run.err;  // bad_static_type fails heap-types
+    return read_json(report_file);
+  };
+
+  // One wheel: its Python only.
+  const json one = run_wheels({wheels[0]}, "one.json");
+  ASSERT_EQ(one["pythons"].size(), 1u);
+  EXPECT_EQ(one["pythons"][0]["version"], pythons[0].version);
+  EXPECT_EQ(one["modules"], json::array({"mypkg.good_isolated", "mypkg.sub.bad_static_type"}));
+  // Every wheel: each module under every Python, each from its own wheel.
+  const json all = run_wheels(wheels, "all.json");
+  for (const BuiltPython& py : pythons) {
+    EXPECT_EQ(cell(all, "mypkg.good_isolated", py.version, "import", "main")["outcome"], "pass");
+    EXPECT_EQ(cell(all, "mypkg.good_isolated", py.version, "heap-types", "main")["outcome"], "pass");
+    EXPECT_EQ(cell(all, "mypkg.sub.bad_static_type", py.version, "heap-types", "main")["outcome"], "fail");
+  }
+  EXPECT_TRUE(fs::is_directory(dir / "cache" / "isocheck" / "wheels"));
+
+  // Bad wheels: one clear line, exit 2.
+  std::ofstream(dir / "broken-1.0-cp312-cp312-linux_x86_64.whl") << "not a zip";
+  expect_usage_error({"run", (dir / "broken-1.0-cp312-cp312-linux_x86_64.whl").string()}, "cannot unpack the wheel");
+  expect_usage_error({"run", (dir / "missing-1.0-cp312-cp312-linux_x86_64.whl").string()}, "no such wheel");
+  const fs::path misnamed = dir / "misnamed.whl";
+  fs::copy_file(wheels[0], misnamed);
+  expect_usage_error({"run", misnamed.string()}, "not a wheel file name");
+  ::unsetenv("XDG_CACHE_HOME");
+}
+
 TEST(Shards, TwoShardsMergeIntoTheUnshardedRun) {
   const fs::path dir = fresh_dir("shards");
   const std::vector<std::string> base = {"run", "good_isolated", "bad_singlephase_global", "--path",

@@ -1,6 +1,7 @@
 #include "core/run_command.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <unistd.h>
 
@@ -23,6 +24,8 @@
 #include "core/scheduler.h"
 #include "core/shard.h"
 #include "core/usage_error.h"
+#include "core/wheels.h"
+#include "core/wheels.h"
 #include "reports/terminal_report.h"
 
 namespace isocheck {
@@ -300,15 +303,38 @@ std::optional<Baseline> validate_request(RunRequest& request) {
   return std::nullopt;
 }
 
+// Wheels among the MODULE arguments become the modules inside them (core/wheels.h); unless the
+// run names its Pythons, it runs under those the wheels are built for that have a host.
+void take_modules_from_wheels(RunRequest& request, const std::vector<PythonTarget>& built, HostExecutor& executor) {
+  const auto& modules = request.options.modules;
+  if (std::none_of(modules.begin(), modules.end(), [](const std::string& m) { return is_wheel_argument(m); })) return;
+  if (built.empty()) return;  // select_pythons says what is missing
+  const std::vector<std::string> minors =
+      expand_wheels(request.options, default_wheel_cache(), built.front().executable, executor);
+  if (minors.empty() || !request.python_requests.empty()) return;
+  for (const std::string& minor : minors) {
+    if (std::any_of(built.begin(), built.end(), [&](const PythonTarget& p) { return p.minor == minor; })) {
+      request.python_requests.push_back(minor);
+    }
+  }
+  if (request.python_requests.empty()) {
+    std::string hosts;
+    for (const PythonTarget& p : built) hosts += (hosts.empty() ? "" : ", ") + p.version;
+    throw UsageError(fmt::format("the wheels are built for CPython {}; isocheck has hosts for {}",
+                                 fmt::join(minors, ", "), hosts));
+  }
+}
+
 }  // namespace
 
 int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
   if (request.options.modules.empty()) {
     throw UsageError("run: name at least one MODULE (or set modules in pyproject.toml [tool.isocheck])");
   }
+  const std::vector<PythonTarget> built = load_host_manifest(request.host_manifest);
+  take_modules_from_wheels(request, built, executor);
   const std::optional<Baseline> baseline = validate_request(request);
-  const std::vector<PythonTarget> pythons =
-      select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
+  const std::vector<PythonTarget> pythons = select_pythons(built, request.python_requests, executor);
   const ModuleAvailability availability = locate_modules(request.options, pythons, executor);
   return execute(request, executor, pythons, availability, baseline, out, progress);
 }
