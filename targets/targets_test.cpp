@@ -1343,6 +1343,46 @@ TEST(Wheels, EachWheelIsCheckedUnderThePythonItsTagNames) {
   ::unsetenv("XDG_CACHE_HOME");
 }
 
+// survey --wheels DIR: every extension module of every wheel in the directory; a pure-Python
+// wheel there is a dependency (mypkg's __init__ imports it), so it joins the paths only.
+TEST(Wheels, SurveyOfADirectoryOfWheelsWithAPurePythonDependency) {
+  const fs::path dir = fresh_dir("wheel-survey");
+  const std::vector<BuiltPython> pythons = built_pythons();
+  const std::string zip_script =
+      "import sys, zipfile\n"
+      "with zipfile.ZipFile(sys.argv[1], 'w') as z:\n"
+      "    for member, source in zip(sys.argv[2::2], sys.argv[3::2]):\n"
+      "        z.write(source, member) if source != '-' else z.writestr(member, 'import helper\\n')\n";
+  std::ofstream(dir / "helper.py") << "VALUE = 1\n";
+  const DriverRun pure = run_program(pythons[0].executable, {"-I", "-c", zip_script,
+                                                            (dir / "helper-1.0-py3-none-any.whl").string(),
+                                                            "helper.py", (dir / "helper.py").string()});
+  ASSERT_EQ(pure.exit_code, 0) << pure.err;
+  for (const BuiltPython& py : pythons) {
+    const std::string tag = "cp" + py.minor.substr(0, 1) + py.minor.substr(2);
+    const fs::path so = fixture_file("good_isolated", py);
+    const DriverRun made = run_program(py.executable, {"-I", "-c", zip_script,
+                                                       (dir / ("mypkg-1.0-" + tag + "-" + tag + "-linux_x86_64.whl")).string(),
+                                                       "mypkg/__init__.py", "-", "mypkg/" + so.filename().string(), so.string()});
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+  }
+  ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);
+  const std::string report_file = (dir / "survey.json").string();
+  const DriverRun run = run_isocheck({"survey", "--wheels", dir.string(), "--check", "import,reimport", "--config",
+                                      "main,isolated", "--json", report_file});
+  ::unsetenv("XDG_CACHE_HOME");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json report = read_json(report_file);
+  EXPECT_EQ(report["modules"], json::array({"mypkg.good_isolated"}));
+  for (const BuiltPython& py : pythons) {
+    for (const std::string config : {"main", "isolated"}) {
+      EXPECT_EQ(cell(report, "mypkg.good_isolated", py.version, "import", config)["outcome"], "pass") << config;
+    }
+  }
+  expect_usage_error({"survey", "--wheels", (dir / "nowhere").string()}, "not a directory");
+  expect_usage_error({"survey", "--wheels", (dir / "cache").string()}, "no .whl file in it");
+}
+
 TEST(Shards, TwoShardsMergeIntoTheUnshardedRun) {
   const fs::path dir = fresh_dir("shards");
   const std::vector<std::string> base = {"run", "good_isolated", "bad_singlephase_global", "--path",

@@ -309,8 +309,8 @@ void take_modules_from_wheels(RunRequest& request, const std::vector<PythonTarge
   const auto& modules = request.options.modules;
   if (std::none_of(modules.begin(), modules.end(), [](const std::string& m) { return is_wheel_argument(m); })) return;
   if (built.empty()) return;  // select_pythons says what is missing
-  const std::vector<std::string> minors =
-      expand_wheels(request.options, default_wheel_cache(), built.front().executable, executor);
+  const std::vector<std::string> minors = expand_wheels(request.options, default_wheel_cache(), built.front().executable,
+                                                        executor, /*pure_wheels_as_paths=*/request.survey_wheels.has_value());
   if (minors.empty() || !request.python_requests.empty()) return;
   for (const std::string& minor : minors) {
     if (std::any_of(built.begin(), built.end(), [&](const PythonTarget& p) { return p.minor == minor; })) {
@@ -364,7 +364,13 @@ ModuleAvailability survey_modules(RunOptions& options, const std::vector<PythonT
 int survey_command(RunRequest request, HostExecutor& executor, std::ostream& out, std::ostream& progress) {
   request.survey = true;
   if (!request.options.modules.empty()) {
-    throw UsageError("survey: takes no MODULE (it checks every lib-dynload module)");
+    throw UsageError("survey: takes no MODULE (it checks every lib-dynload module, or with --wheels every wheel's)");
+  }
+  if (request.survey_wheels) {
+    // Every extension module of every wheel in the directory; its pure-Python wheels are the
+    // others' dependencies and only join the paths.
+    request.options.modules = wheels_in(*request.survey_wheels);
+    return run_command(std::move(request), executor, out, progress);
   }
   const std::optional<Baseline> baseline = validate_request(request);
   const std::vector<PythonTarget> pythons =

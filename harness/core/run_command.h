@@ -30,6 +30,7 @@ struct RunRequest {
   bool survey = false;         // the survey's compact matrix instead of one matrix per module
   std::string tool_version;
   std::string driver;  // this executable, for the isolated symboliser (empty: in process)
+  std::optional<std::filesystem::path> survey_wheels;  // survey --wheels DIR: its wheels, not lib-dynload
 };
 
 // Returns the exit status of spec/cli.md. Usage problems are thrown as UsageError before any

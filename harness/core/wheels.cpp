@@ -128,7 +128,7 @@ std::vector<std::string> wheel_pythons(const WheelName& name) {
 bool is_wheel_argument(std::string_view arg) { return arg.ends_with(".whl") && arg.find('=') == std::string_view::npos; }
 
 std::vector<std::string> expand_wheels(RunOptions& options, const fs::path& cache_root, const std::string& python,
-                                       HostExecutor& executor) {
+                                       HostExecutor& executor, bool pure_wheels_as_paths) {
   std::vector<std::string> modules;
   std::set<std::string> pythons;
   bool any_python = false;
@@ -151,7 +151,7 @@ std::vector<std::string> expand_wheels(RunOptions& options, const fs::path& cach
     std::set<std::string> names;
     for (const fs::path& root : install_roots(dir)) {
       const std::set<std::string> found = top_level_extension_names(root);
-      if (found.empty()) continue;
+      if (found.empty() && !pure_wheels_as_paths) continue;
       names.insert(found.begin(), found.end());
       if (minors.empty()) {
         options.paths.push_back(root.string());
@@ -159,6 +159,7 @@ std::vector<std::string> expand_wheels(RunOptions& options, const fs::path& cach
         for (const std::string& minor : minors) options.paths.push_back(minor + ":" + root.string());
       }
     }
+    if (names.empty() && pure_wheels_as_paths) continue;  // a dependency: its paths are enough
     if (names.empty()) throw UsageError(fmt::format("{}: the wheel contains no extension module", arg));
     for (const std::string& n : names) {
       if (std::find(modules.begin(), modules.end(), n) == modules.end()) modules.push_back(n);
@@ -169,6 +170,18 @@ std::vector<std::string> expand_wheels(RunOptions& options, const fs::path& cach
   options.modules = std::move(modules);
   if (!had_wheel || any_python) return {};
   return {pythons.begin(), pythons.end()};
+}
+
+std::vector<std::string> wheels_in(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw UsageError(fmt::format("--wheels {}: not a directory", dir.string()));
+  std::vector<std::string> wheels;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".whl") wheels.push_back(entry.path().string());
+  }
+  if (wheels.empty()) throw UsageError(fmt::format("--wheels {}: no .whl file in it", dir.string()));
+  std::sort(wheels.begin(), wheels.end());
+  return wheels;
 }
 
 fs::path default_wheel_cache() {

@@ -40,8 +40,15 @@ bool is_wheel_argument(std::string_view arg);
 // tag names. Returns the Pythons the wheels name (empty when one of them suits any), for a run
 // that does not choose its own. Throws UsageError for a file that is not a wheel or a wheel
 // without extension modules.
+// With `pure_wheels_as_paths` (a survey of a directory of wheels, whose pure-Python wheels are
+// the others' dependencies), a wheel without extension modules only joins the paths.
 std::vector<std::string> expand_wheels(RunOptions& options, const std::filesystem::path& cache_root,
-                                       const std::string& python, HostExecutor& executor);
+                                       const std::string& python, HostExecutor& executor,
+                                       bool pure_wheels_as_paths = false);
+
+// The *.whl files directly in `dir`, sorted. Throws UsageError when it is not a directory or
+// holds none.
+std::vector<std::string> wheels_in(const std::filesystem::path& dir);
 
 // ${XDG_CACHE_HOME:-$HOME/.cache}/isocheck/wheels
 std::filesystem::path default_wheel_cache();

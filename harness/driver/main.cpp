@@ -215,6 +215,10 @@ int main(int argc, char** argv) {
   add_run_options(run);
   CLI::App* survey = app.add_subcommand("survey", "check every extension module in each Python's lib-dynload");
   add_run_options(survey);
+  std::string survey_wheels;
+  survey->add_option("--wheels", survey_wheels,
+                     "a directory of wheels: check every extension module in them instead of lib-dynload's "
+                     "(pure-Python wheels among them are dependencies)");
 
   std::string baseline_file, baseline_from;
   CLI::App* baseline_cmd = app.add_subcommand("baseline", "manage baseline files");
@@ -317,7 +321,10 @@ int main(int argc, char** argv) {
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     start_interrupt_watch();  // no other thread exists yet
     ProcessExecutor executor;
-    if (survey->parsed()) return survey_command(std::move(request), executor, std::cout, std::cerr);
+    if (survey->parsed()) {
+      if (!survey_wheels.empty()) request.survey_wheels = survey_wheels;
+      return survey_command(std::move(request), executor, std::cout, std::cerr);
+    }
     return run_command(std::move(request), executor, std::cout, std::cerr);
   } catch (const RunInterrupted& e) {
     std::cerr << "isocheck: " << e.what() << "\n";
