@@ -146,6 +146,7 @@ def main():
     parser.add_argument("--packages", default=HERE / "ecosystem-packages.txt", type=Path)
     parser.add_argument("--limit", type=int, default=0, help="only the first N packages")
     parser.add_argument("--docs", default=HERE.parent / "docs", type=Path)
+    parser.add_argument("--jobs", type=int, default=0, help="cells at once (isocheck -j; default: CPUs)")
     args = parser.parse_args()
     wheels_dir = args.out / "wheels"
     wheels_dir.mkdir(parents=True, exist_ok=True)
@@ -153,8 +154,9 @@ def main():
     missing = download(read_packages(args.packages, args.limit), minors, wheels_dir)
     started = time.monotonic()
     report_json = args.out / "ecosystem.json"
+    jobs = ["-j", str(args.jobs)] if args.jobs else []
     run = subprocess.run([args.isocheck, "survey", "--wheels", str(wheels_dir), "--json", str(report_json),
-                          "--html", str(args.out / "ecosystem.html")])
+                          "--html", str(args.out / "ecosystem.html"), *jobs])
     seconds = time.monotonic() - started
     if run.returncode not in (0, 1):
         sys.exit(f"isocheck survey failed with exit status {run.returncode}")
