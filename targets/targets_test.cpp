@@ -1383,6 +1383,30 @@ TEST(Wheels, SurveyOfADirectoryOfWheelsWithAPurePythonDependency) {
   expect_usage_error({"survey", "--wheels", (dir / "cache").string()}, "no .whl file in it");
 }
 
+// teardown keeps instances of the module's classes alive; a class whose no-argument
+// constructor crashes the process anywhere (numpy 2.5's _ArrayFunctionDispatcher() does, in the
+// main interpreter too) is tried in a forked copy of the host first and left out, named, so the
+// cell says what teardown found, not what calling a constructor wrongly does.
+TEST(Teardown, AConstructorThatCrashesAnywhereIsLeftOutNotATeardownCrash) {
+  const fs::path report_file = scratch_dir() / "crashing-constructor.json";
+  const DriverRun run = run_isocheck({"run", "good_crashing_constructor", "good_isolated", "--path", ISOCHECK_TARGETS_DIR,
+                                      "--check", "teardown", "--json", report_file.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json report = read_json(report_file);
+  for (const BuiltPython& py : built_pythons()) {
+    for (const std::string config : {"legacy", "isolated"}) {
+      const json& fragile = cell(report, "good_crashing_constructor", py.version, "teardown", config);
+      EXPECT_EQ(fragile["outcome"], "pass") << fragile["summary"];
+      EXPECT_EQ(fragile["details"]["crashing_constructors"], json::array({"Fragile"})) << fragile["summary"];
+      EXPECT_TRUE(contains(fragile["summary"], "not kept: Fragile()")) << fragile["summary"];
+      // Constructors that do not crash are still called: good_isolated's Widget is kept alive.
+      const json& good = cell(report, "good_isolated", py.version, "teardown", config);
+      EXPECT_TRUE(contains(good["summary"], "(2 instances kept alive)")) << good["summary"];
+      EXPECT_FALSE(good["details"].contains("crashing_constructors")) << good["summary"];
+    }
+  }
+}
+
 TEST(Shards, TwoShardsMergeIntoTheUnshardedRun) {
   const fs::path dir = fresh_dir("shards");
   const std::vector<std::string> base = {"run", "good_isolated", "bad_singlephase_global", "--path",

@@ -1,6 +1,11 @@
 #include "host/interpreter_session.h"
 
 #include <marshal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 
 #include "host/native_origin.h"
 #include "host/probe_code.h"
@@ -301,11 +306,49 @@ bool InterpreterSession::same_object(int module_a, int module_b) {
   return PyObject_IsTrue(r.p) == 1;
 }
 
-int InterpreterSession::keep_instances(int module) {
+namespace {
+
+// Whether calling probe.construct(index, name) returns in a forked copy of this process (its
+// crash handlers reset, so a crash there is the copy's alone and writes no forensics; a copy
+// that neither returns nor crashes within kSeconds is stopped by SIGALRM). The child never
+// returns to the caller: it leaves with _exit, running no atexit handler and flushing nothing.
+bool constructs_in_a_fork(PyObject* construct, PyObject* index, PyObject* name) {
+  constexpr unsigned kSeconds = 10;
+  const pid_t child = ::fork();
+  if (child < 0) return true;  // cannot tell: construct as before
+  if (child == 0) {
+    for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) std::signal(sig, SIG_DFL);
+    ::alarm(kSeconds);
+    PyObject* r = PyObject_CallFunctionObjArgs(construct, index, name, nullptr);
+    ::_exit(r != nullptr ? 0 : 1);
+  }
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status);
+}
+
+}  // namespace
+
+InterpreterSession::KeptInstances InterpreterSession::keep_instances(int module) {
   ActiveInterpreter active(tstate());
   Ref index(PyLong_FromLong(module));
-  Ref r(call("keep_instances", {index.p}));
-  return static_cast<int>(PyLong_AsLong(r.p));
+  Ref candidates(call("instance_candidates", {index.p}));
+  PyObject* construct = PyDict_GetItemString(probe_, "construct");  // borrowed
+  if (construct == nullptr) throw HostError("probe has no construct");
+  KeptInstances result;
+  Ref safe(PyList_New(0));
+  for (Py_ssize_t i = 0; PyList_Check(candidates.p) && i < PyList_GET_SIZE(candidates.p); ++i) {
+    PyObject* name = PyList_GET_ITEM(candidates.p, i);  // borrowed
+    if (constructs_in_a_fork(construct, index.p, name)) {
+      if (PyList_Append(safe.p, name) != 0) throw_python_error("keep_instances");
+    } else {
+      result.crashing_constructors.push_back(utf8(name));
+    }
+  }
+  Ref r(call("keep_instances", {index.p, safe.p}));
+  result.kept = static_cast<int>(PyLong_AsLong(r.p));
+  return result;
 }
 
 InterpreterSession::HeapTypeReport InterpreterSession::heap_type_findings(int module) {

@@ -99,7 +99,15 @@ class InterpreterSession {
   MainLeakRun leak_run_main(int module, int warmups, int repetitions);
   std::vector<WalkedObject> walk(int module);
   bool same_object(int module_a, int module_b);
-  int keep_instances(int module);  // returns how many instances are kept alive
+  // Instantiates every class the module defines that takes no arguments and keeps the
+  // instances alive; a class whose no-argument constructor crashes a forked copy of the host is
+  // left out and named (a crash of the module's own making in any interpreter, not one of
+  // isolation: numpy's _ArrayFunctionDispatcher() segfaults so in the main interpreter too).
+  struct KeptInstances {
+    int kept = 0;
+    std::vector<std::string> crashing_constructors;
+  };
+  KeptInstances keep_instances(int module);
   // heap-types: how many classes the module defines, and what is wrong with them.
   struct TypeFinding {
     std::string howto;

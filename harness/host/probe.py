@@ -366,20 +366,36 @@ def walk(index):
             for path, obj in _reachable(ownership, _namespace_roots(module))]
 
 
-def keep_instances(index):
-    """Instantiate every class the module defines that takes no arguments and keep the
-    instances alive until the interpreter ends (teardown must also free those)."""
+def instance_candidates(index):
+    """Names of the classes in the module namespace that the module defines (exceptions
+    aside): what keep_instances may instantiate."""
     module = _modules[index]
     ownership = _Ownership(module)
+    return [key for key, value in list(vars(module).items())
+            if isinstance(value, type) and not issubclass(value, BaseException)
+            and ownership.defined_by(value)]
+
+
+def construct(index, name):
+    """Make and drop one instance of the class NAME with no arguments (the host tries it in a
+    forked copy of itself first: some constructors crash the process when called so)."""
+    try:
+        getattr(_modules[index], name)()
+    except BaseException:
+        pass
+
+
+def keep_instances(index, names):
+    """Instantiate each of the classes NAMES that takes no arguments and keep the instances
+    alive until the interpreter ends (teardown must also free those)."""
+    module = _modules[index]
     made = 0
-    for value in list(vars(module).values()):
-        if isinstance(value, type) and not issubclass(value, BaseException) \
-                and ownership.defined_by(value):
-            try:
-                _kept.append(value())
-                made += 1
-            except BaseException:
-                pass
+    for name in names:
+        try:
+            _kept.append(getattr(module, name)())
+            made += 1
+        except BaseException:
+            pass
     return made
 
 
