@@ -55,7 +55,7 @@ const std::vector<std::string> kFixtures = {
     "bad_type_refleak_dealloc", "good_one_time_cache", "bad_gc_no_type_visit", "bad_exception_global",
     "bad_race_global", "bad_survives_finalize", "warn_gilstate", "bad_pystate_findmodule",
     "bad_static_type_package_name", "good_runtime_types", "optout_once_per_process",
-    "bad_exception_last_importer", "optout_cached_module"};
+    "bad_exception_last_importer", "optout_cached_module", "optout_init_once", "good_heap_allocated_def"};
 
 // One isocheck run over every fixture and every built Python, shared by the tests below.
 class Fixtures : public ::testing::Test {
@@ -282,6 +282,61 @@ TEST_F(Fixtures, HonestOptOutsAreUnsupportedOnlyWhereCPythonRefusesThem) {
       EXPECT_EQ(cell(*report_, module, py.version, "import", "isolated")["summary"],
                 "refused: module " + module + " does not support loading in subinterpreters");
     }
+  }
+}
+
+TEST_F(Fixtures, OneInitPerProcessIsAnOptOutAlsoWhereCPythonRanTheInitBeforeTheCellsFirstImport) {
+  for (const auto& py : pythons_) {
+    // PyO3's way (#15): single-phase init, m_size >= 0, so CPython runs PyInit_* again for every
+    // new module object, and the module refuses every PyInit_* after the first. Every second
+    // load is the HOWTO's opt-out: `unsupported` with the module's message. Two places where
+    // the cell's first import is already the module's second init:
+    //  - 3.12 isolated: CPython runs PyInit_* inside the refusing interpreter, so cycle 2 gets
+    //    the module's refusal where cycle 1 got CPython's (both refusals: same outcome class);
+    //  - 3.13 legacy: a subinterpreter's import runs PyInit_* in the main interpreter first,
+    //    then again in the subinterpreter (import_run_extension).
+    // Before the fix: 3.12 cycles[isolated] fail, every 3.13 legacy cell fail.
+    const bool py313 = py.minor == "3.13";
+    expect_matrix(*report_, "optout_init_once", py.version,
+                  {{"import", "pass", py313 ? "unsupported" : "pass", "unsupported"},
+                   {"reimport", "unsupported", "unsupported", "unsupported"},
+                   {"cycles", "-", "unsupported", "unsupported"},
+                   {"leaks", "pass", "unsupported", "unsupported"},
+                   {"isolation", "-", "unsupported", "unsupported"},
+                   {"heap-types", "skip", "-", "-"},
+                   {"concurrent", "-", "-", "unsupported"},
+                   {"teardown", "-", "unsupported", "unsupported"},
+                   // The once-per-process flag is a C global: it survives Py_FinalizeEx, by design.
+                   {"reinit", "unsupported", "-", "-"},
+                   // PyModule_Create2: single-phase init, which lint always fails.
+                   {"lint", "-", "-", "-", "fail"}});
+    const std::string message = "optout_init_once may only be initialized once per interpreter process";
+    EXPECT_TRUE(contains(cell(*report_, "optout_init_once", py.version, "reimport", "main")["summary"], message));
+    EXPECT_TRUE(contains(cell(*report_, "optout_init_once", py.version, "cycles", "legacy")["summary"], message));
+    if (py313) {
+      EXPECT_TRUE(contains(cell(*report_, "optout_init_once", py.version, "import", "legacy")["summary"], message));
+    }
+  }
+}
+
+TEST_F(Fixtures, AModuleDefInHeapMemoryStillNamesTheModulesSharedObject) {
+  for (const auto& py : pythons_) {
+    // nanobind's way (#15): PyModuleDef and slots from the heap. The classes are still the
+    // module's, found through the def's functions. Before the fix: heap-types skip ("defines no
+    // classes"), Widget taken for another extension's class.
+    expect_matrix(*report_, "good_heap_allocated_def", py.version,
+                  {{"import", "pass", "pass", "pass"},
+                   {"reimport", "pass", "pass", "pass"},
+                   {"cycles", "-", "pass", "pass"},
+                   {"leaks", "pass", "pass", "pass"},
+                   {"isolation", "-", "pass", "pass"},
+                   {"heap-types", "pass", "-", "-"},
+                   {"concurrent", "-", "-", "pass"},
+                   {"teardown", "-", "pass", "pass"},
+                   {"reinit", "pass", "-", "-"},
+                   // The def pointer is a writable C global, which lint names.
+                   {"lint", "-", "-", "-", "warn"}});
+    EXPECT_EQ(cell(*report_, "good_heap_allocated_def", py.version, "heap-types", "main")["metrics"]["classes"], 1);
   }
 }
 
