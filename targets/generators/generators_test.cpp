@@ -74,6 +74,13 @@ class Generators : public ::testing::Test {
     ASSERT_NE(report_, nullptr);
   }
 
+  // require_built's skip or fatal failure ends only that helper; this ends the test too.
+#define REQUIRE_BUILT(module)                           \
+  do {                                                  \
+    require_built(module);                              \
+    if (IsSkipped() || HasFatalFailure()) return;       \
+  } while (0)
+
   static inline std::vector<BuiltPython> pythons_;
   static inline json* manifest_ = nullptr;
   static inline std::set<std::string>* modules_ = nullptr;
@@ -141,7 +148,7 @@ std::vector<Row> pybind11_rows(bool per_interpreter_gil, const std::string& mino
 }
 
 TEST_F(Generators, Pybind11PlainModuleIsRefusedByOwnGilInterpretersAndHandsBackItsModuleObject) {
-  require_built("gen_pybind11");
+  REQUIRE_BUILT("gen_pybind11");
   for (const auto& py : pythons_) {
     expect_matrix(*report_, "gen_pybind11", py.version, pybind11_rows(false, py.minor));
     EXPECT_EQ(cell(*report_, "gen_pybind11", py.version, "import", "isolated")["summary"],
@@ -153,7 +160,7 @@ TEST_F(Generators, Pybind11PlainModuleIsRefusedByOwnGilInterpretersAndHandsBackI
 }
 
 TEST_F(Generators, Pybind11PerInterpreterGilModuleWorksInEveryConfig) {
-  require_built("gen_pybind11_own_gil");
+  REQUIRE_BUILT("gen_pybind11_own_gil");
   for (const auto& py : pythons_) {
     // py::multiple_interpreters::per_interpreter_gil(): Py_MOD_PER_INTERPRETER_GIL_SUPPORTED,
     // and nothing else changes: the same rows with isolated loading it.
@@ -165,7 +172,7 @@ TEST_F(Generators, Pybind11PerInterpreterGilModuleWorksInEveryConfig) {
 }
 
 TEST_F(Generators, NanobindModuleIsRefusedByOwnGilInterpretersAndBreaksTwoLiveLegacyOnes) {
-  require_built("gen_nanobind");
+  REQUIRE_BUILT("gen_nanobind");
   for (const auto& py : pythons_) {
     // nanobind 3.1 (src/nb_internals.cpp module_new, include/nanobind/nb_defs.h NB_MODULE):
     //  - always Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED, and no way to declare more: one
@@ -200,7 +207,7 @@ TEST_F(Generators, NanobindModuleIsRefusedByOwnGilInterpretersAndBreaksTwoLiveLe
 }
 
 TEST_F(Generators, CythonDefaultBuildKeepsOneModuleObjectInOneInterpreterPerProcess) {
-  require_built("gen_cython");
+  REQUIRE_BUILT("gen_cython");
   for (const auto& py : pythons_) {
     // Cython 3.2 without module state (Utility/ModuleSetupCode.c, Compiler/ModuleNode.py):
     //  - no Py_mod_multiple_interpreters slot (it is written only with module state), so
@@ -233,7 +240,7 @@ TEST_F(Generators, CythonDefaultBuildKeepsOneModuleObjectInOneInterpreterPerProc
 }
 
 TEST_F(Generators, CythonModuleStateBuildWorksInEveryConfigUntilItsModuleObjectIsDropped) {
-  require_built("gen_cython_own_gil");
+  REQUIRE_BUILT("gen_cython_own_gil");
   for (const auto& py : pythons_) {
     // Cython 3.2 with CYTHON_USE_MODULE_STATE=1 (marked EXPERIMENTAL in ModuleSetupCode.c),
     // CYTHON_USE_TYPE_SPECS=1 and subinterpreters_compatible=own_gil:
@@ -264,7 +271,7 @@ TEST_F(Generators, CythonModuleStateBuildWorksInEveryConfigUntilItsModuleObjectI
 }
 
 TEST_F(Generators, PyO3ModuleIsInitialisedOncePerProcessAndSaysSoEverywhereElse) {
-  require_built("gen_pyo3");
+  REQUIRE_BUILT("gen_pyo3");
   for (const auto& py : pythons_) {
     // PyO3 0.17.3 (src/impl_/pymodule.rs ModuleDef::make_module): single-phase init
     // (PyModule_Create, m_size 0) and ImportError("PyO3 modules may only be initialized once
