@@ -14,8 +14,9 @@ BUILD_DIR=${ISOCHECK_BUILD_DIR:-build}
 PACKAGES=(cmake ninja-build g++ pkg-config libboost1.81-dev nlohmann-json3-dev libcli11-dev
           libfmt-dev libgtest-dev libgmock-dev libelf-dev libdw-dev libtomlplusplus-dev libcapstone-dev)
 # Only `./run.sh test` needs these: xmllint validates the JUnit report against its XSD, headless
-# Chromium renders the HTML report (reports/*_test.cpp).
-TEST_PACKAGES=(libxml2-utils chromium)
+# Chromium renders the HTML report (reports/*_test.cpp); cargo and Debian's PyO3 build the PyO3
+# fixture offline (targets/generators/: crates.io is not reachable, Debian's crates are).
+TEST_PACKAGES=(libxml2-utils chromium cargo librust-pyo3-dev)
 
 log() { printf 'run.sh: %s\n' "$*" >&2; }
 

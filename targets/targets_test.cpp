@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "core/executor.h"
+#include "integration_support.h"
 
 extern char** environ;
 
@@ -32,25 +33,7 @@ using nlohmann::json;
 
 namespace {
 
-struct DriverRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-DriverRun run_program(const std::string& program, const std::vector<std::string>& args) {
-  isocheck::ProcessExecutor executor(4 * 1024 * 1024);
-  isocheck::HostInvocation inv;
-  inv.executable = program;
-  inv.args = args;
-  inv.timeout = std::chrono::minutes(20);
-  const isocheck::HostRun run = executor.run(inv);
-  EXPECT_TRUE(run.started) << run.start_error;
-  EXPECT_FALSE(run.signaled) << "isocheck itself died with signal " << run.signal << "\n" << run.stderr_tail;
-  return {run.signaled ? 128 + run.signal : run.exit_code, run.stdout_tail, run.stderr_tail};
-}
-
-DriverRun run_isocheck(const std::vector<std::string>& args) { return run_program(ISOCHECK_DRIVER, args); }
+using namespace isocheck::integration;
 
 // A usage error: exit 2, one line on stderr starting "isocheck: " and naming the problem.
 void expect_usage_error(const std::vector<std::string>& args, const std::string& message_part) {
@@ -61,97 +44,8 @@ void expect_usage_error(const std::vector<std::string>& args, const std::string&
   EXPECT_NE(run.err.find(message_part), std::string::npos) << "expected '" << message_part << "' in: " << run.err;
 }
 
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  return json::parse(in);
-}
-
-fs::path scratch_dir() {
-  fs::path dir = fs::temp_directory_path() / ("isocheck-it-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
-
-struct BuiltPython {
-  std::string version;  // full
-  std::string minor;
-  std::string executable;
-  std::string dynload;
-};
-
-std::vector<BuiltPython> built_pythons() {
-  const json manifest = read_json(fs::path(ISOCHECK_DRIVER).parent_path() / "isocheck-hosts.json");
-  std::vector<BuiltPython> pythons;
-  for (const auto& h : manifest["hosts"]) {
-    pythons.push_back({h["version"], h["minor"], h["executable"], h.value("dynload", "")});
-  }
-  return pythons;
-}
-
 // The fixture's shared object built for PY (defined with the fork-server tests).
 fs::path fixture_file(const std::string& fixture, const BuiltPython& py);
-
-// "import[isolated]" -> cell, for one module and one Python version.
-using Matrix = std::map<std::string, const json*>;
-
-Matrix matrix_of(const json& report, const std::string& module, const std::string& python) {
-  Matrix m;
-  for (const json& cell : report["cells"]) {
-    if (cell["module"] == module && cell["python"] == python) {
-      m[cell["check"].get<std::string>() + "[" + cell["config"].get<std::string>() + "]"] = &cell;
-    }
-  }
-  return m;
-}
-
-// A row of expectations: outcomes for main, legacy, isolated; "-" where the check does not run.
-struct Row {
-  std::string check;
-  std::string main, legacy, isolated;
-  std::string none = "-";  // the "-" column of checks that run no interpreter (lint)
-};
-
-void expect_matrix(const json& report, const std::string& module, const std::string& python,
-                   const std::vector<Row>& rows) {
-  const Matrix m = matrix_of(report, module, python);
-  size_t expected_cells = 0;
-  for (const Row& row : rows) {
-    const std::pair<const char*, std::string> columns[] = {
-        {"main", row.main}, {"legacy", row.legacy}, {"isolated", row.isolated}, {"-", row.none}};
-    for (const auto& [config, outcome] : columns) {
-      const std::string key = row.check + "[" + config + "]";
-      auto it = m.find(key);
-      if (outcome == "-") {
-        EXPECT_EQ(it, m.end()) << module << " " << python << ": unexpected cell " << key;
-        continue;
-      }
-      ++expected_cells;
-      ASSERT_NE(it, m.end()) << module << " " << python << ": missing cell " << key;
-      // "a|b": either outcome is right (the test says why where it is used).
-      const std::string actual = (*it->second)["outcome"];
-      const bool matches = outcome.find('|') == std::string::npos
-                               ? actual == outcome
-                               : ("|" + outcome + "|").find("|" + actual + "|") != std::string::npos;
-      EXPECT_TRUE(matches) << module << " " << python << " " << key << ": expected " << outcome << ", got "
-                           << actual << ": " << (*it->second)["summary"];
-    }
-  }
-  EXPECT_EQ(m.size(), expected_cells) << module << " " << python << ": cells beyond the expected matrix";
-}
-
-const json& cell(const json& report, const std::string& module, const std::string& python,
-                 const std::string& check, const std::string& config) {
-  for (const json& c : report["cells"]) {
-    if (c["module"] == module && c["python"] == python && c["check"] == check && c["config"] == config) return c;
-  }
-  static const json none;
-  ADD_FAILURE() << "no cell " << module << " " << python << " " << check << "[" << config << "]";
-  return none;
-}
-
-bool contains(const json& text, const std::string& part) {
-  return text.is_string() && text.get<std::string>().find(part) != std::string::npos;
-}
 
 const std::string kHangingFixture = "bad_hang_second_exec";
 const std::vector<std::string> kFixtures = {
@@ -161,7 +55,7 @@ const std::vector<std::string> kFixtures = {
     "bad_type_refleak_dealloc", "good_one_time_cache", "bad_gc_no_type_visit", "bad_exception_global",
     "bad_race_global", "bad_survives_finalize", "warn_gilstate", "bad_pystate_findmodule",
     "bad_static_type_package_name", "good_runtime_types", "optout_once_per_process",
-    "bad_exception_last_importer", "optout_cached_module"};
+    "bad_exception_last_importer", "optout_cached_module", "optout_init_once", "good_heap_allocated_def"};
 
 // One isocheck run over every fixture and every built Python, shared by the tests below.
 class Fixtures : public ::testing::Test {
@@ -389,6 +283,61 @@ TEST_F(Fixtures, HonestOptOutsAreUnsupportedOnlyWhereCPythonRefusesThem) {
       EXPECT_EQ(cell(*report_, module, py.version, "import", "isolated")["summary"],
                 "refused: module " + module + " does not support loading in subinterpreters");
     }
+  }
+}
+
+TEST_F(Fixtures, OneInitPerProcessIsAnOptOutAlsoWhereCPythonRanTheInitBeforeTheCellsFirstImport) {
+  for (const auto& py : pythons_) {
+    // PyO3's way (#15): single-phase init, m_size >= 0, so CPython runs PyInit_* again for every
+    // new module object, and the module refuses every PyInit_* after the first. Every second
+    // load is the HOWTO's opt-out: `unsupported` with the module's message. Two places where
+    // the cell's first import is already the module's second init:
+    //  - 3.12 isolated: CPython runs PyInit_* inside the refusing interpreter, so cycle 2 gets
+    //    the module's refusal where cycle 1 got CPython's (both refusals: same outcome class);
+    //  - 3.13 legacy: a subinterpreter's import runs PyInit_* in the main interpreter first,
+    //    then again in the subinterpreter (import_run_extension).
+    // Before the fix: 3.12 cycles[isolated] fail, every 3.13 legacy cell fail.
+    const bool py313 = py.minor == "3.13";
+    expect_matrix(*report_, "optout_init_once", py.version,
+                  {{"import", "pass", py313 ? "unsupported" : "pass", "unsupported"},
+                   {"reimport", "unsupported", "unsupported", "unsupported"},
+                   {"cycles", "-", "unsupported", "unsupported"},
+                   {"leaks", "pass", "unsupported", "unsupported"},
+                   {"isolation", "-", "unsupported", "unsupported"},
+                   {"heap-types", "skip", "-", "-"},
+                   {"concurrent", "-", "-", "unsupported"},
+                   {"teardown", "-", "unsupported", "unsupported"},
+                   // The once-per-process flag is a C global: it survives Py_FinalizeEx, by design.
+                   {"reinit", "unsupported", "-", "-"},
+                   // PyModule_Create2: single-phase init, which lint always fails.
+                   {"lint", "-", "-", "-", "fail"}});
+    const std::string message = "optout_init_once may only be initialized once per interpreter process";
+    EXPECT_TRUE(contains(cell(*report_, "optout_init_once", py.version, "reimport", "main")["summary"], message));
+    EXPECT_TRUE(contains(cell(*report_, "optout_init_once", py.version, "cycles", "legacy")["summary"], message));
+    if (py313) {
+      EXPECT_TRUE(contains(cell(*report_, "optout_init_once", py.version, "import", "legacy")["summary"], message));
+    }
+  }
+}
+
+TEST_F(Fixtures, AModuleDefInHeapMemoryStillNamesTheModulesSharedObject) {
+  for (const auto& py : pythons_) {
+    // nanobind's way (#15): PyModuleDef and slots from the heap. The classes are still the
+    // module's, found through the def's functions. Before the fix: heap-types skip ("defines no
+    // classes"), Widget taken for another extension's class.
+    expect_matrix(*report_, "good_heap_allocated_def", py.version,
+                  {{"import", "pass", "pass", "pass"},
+                   {"reimport", "pass", "pass", "pass"},
+                   {"cycles", "-", "pass", "pass"},
+                   {"leaks", "pass", "pass", "pass"},
+                   {"isolation", "-", "pass", "pass"},
+                   {"heap-types", "pass", "-", "-"},
+                   {"concurrent", "-", "-", "pass"},
+                   {"teardown", "-", "pass", "pass"},
+                   {"reinit", "pass", "-", "-"},
+                   // The def pointer is a writable C global, which lint names.
+                   {"lint", "-", "-", "-", "warn"}});
+    EXPECT_EQ(cell(*report_, "good_heap_allocated_def", py.version, "heap-types", "main")["metrics"]["classes"], 1);
   }
 }
 

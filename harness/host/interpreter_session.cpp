@@ -102,10 +102,13 @@ std::string ImportResult::outcome_class() const {
 }
 
 namespace {
-// Whether the module under test was imported successfully before in this process (a host
-// runs one cell; a fork server never imports it). A later ImportError of its own is then the
-// HOWTO's opt-out, "Opt-Out: Limiting to One Module Object per Process" (#17 item 6).
-bool target_loaded_in_this_process = false;
+// Whether the module's init has run before in this process (a host runs one cell; a fork
+// server never imports it): an import of it succeeded, or CPython refused it, which it does
+// only after running PyInit_* (single-phase init, and a multi-phase def's slots, are known only
+// from what PyInit_* returns; 3.12 even runs a single-phase PyInit_* inside the refusing
+// interpreter). A later ImportError of its own is then the HOWTO's opt-out, "Opt-Out: Limiting
+// to One Module Object per Process" (#17 item 6, #15).
+bool target_init_ran_in_this_process = false;
 }  // namespace
 
 InterpreterSession::InterpreterSession(Config config, MainInterpreter& main,
@@ -174,7 +177,7 @@ ImportResult InterpreterSession::import_target() {
   Ref name(PyUnicode_FromString(setup_.module.name.c_str()));
   Ref file(setup_.module.file.empty() ? Py_NewRef(Py_None)
                                       : PyUnicode_FromString(setup_.module.file.c_str()));
-  Ref r(call("import_target", {name.p, file.p, target_loaded_in_this_process ? Py_True : Py_False}));
+  Ref r(call("import_target", {name.p, file.p, target_init_ran_in_this_process ? Py_True : Py_False}));
   ImportResult result;
   const std::string status = utf8(item(r.p, 0));
   result.status = status == "ok"        ? ImportResult::Status::ok
@@ -184,7 +187,9 @@ ImportResult InterpreterSession::import_target() {
   result.message = utf8(item(r.p, 2));
   result.traceback = utf8(item(r.p, 3));
   result.refused_by_dependency = utf8(item(r.p, 4));
-  if (result.ok()) target_loaded_in_this_process = true;
+  if (result.ok() || (result.status == ImportResult::Status::refused && result.refused_by_dependency.empty())) {
+    target_init_ran_in_this_process = true;
+  }
   return result;
 }
 

@@ -55,6 +55,26 @@ PyObject* path_or_none(const std::string& path) {
   return path.empty() ? Py_NewRef(Py_None) : PyUnicode_DecodeFSDefault(path.c_str());
 }
 
+// The shared object of a module's def: where the def itself lives, or, for a def in heap
+// memory (nanobind allocates its defs with PyMem_Calloc, src/nb_internals.cpp module_new),
+// where the code it points to lives: its slots' functions (Py_mod_exec, Py_mod_create), its
+// methods, m_traverse/m_clear/m_free. Slot values that are not functions
+// (Py_mod_multiple_interpreters, Py_mod_gil) are small constants dladdr cannot place (#15).
+std::string def_home(PyModuleDef* def) {
+  if (std::string home = shared_object_of(def); !home.empty()) return home;
+  for (PyModuleDef_Slot* slot = def->m_slots; slot != nullptr && slot->slot != 0; ++slot) {
+    if (slot->slot != Py_mod_exec && slot->slot != Py_mod_create) continue;
+    if (std::string home = shared_object_of(slot->value); !home.empty()) return home;
+  }
+  for (PyMethodDef* method = def->m_methods; method != nullptr && method->ml_name != nullptr; ++method) {
+    if (std::string home = shared_object_of(as_address(method->ml_meth)); !home.empty()) return home;
+  }
+  for (const void* function : {as_address(def->m_traverse), as_address(def->m_clear), as_address(def->m_free)}) {
+    if (std::string home = shared_object_of(function); !home.empty()) return home;
+  }
+  return "";
+}
+
 PyObject* module_home(PyObject*, PyObject* module) {
   if (!PyModule_Check(module)) return Py_NewRef(Py_None);
   PyModuleDef* def = PyModule_GetDef(module);
@@ -62,7 +82,7 @@ PyObject* module_home(PyObject*, PyObject* module) {
     PyErr_Clear();
     return Py_NewRef(Py_None);
   }
-  return path_or_none(shared_object_of(def));
+  return path_or_none(def_home(def));
 }
 
 PyObject* type_homes(PyObject*, PyObject* object) {

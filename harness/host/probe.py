@@ -178,21 +178,52 @@ def _refuser(message):
     return head.rpartition("module ")[2] if head.rpartition("module ")[1] else ""
 
 
+def _load(name, file):
+    if file:
+        import importlib.machinery
+        import importlib.util
+        loader = importlib.machinery.ExtensionFileLoader(name, file)
+        spec = importlib.util.spec_from_file_location(name, file, loader=loader)
+        return importlib._bootstrap._load(spec)
+    __import__(name)    # what importlib.import_module does for an absolute name
+    return sys.modules[name]
+
+
+def _init_succeeded_elsewhere(name, file):
+    """Whether CPython holds NAME as a single-phase module whose init succeeded earlier in this
+    process, in another interpreter: 3.13 runs a single-phase PyInit_* in the main interpreter
+    first and then again in the importing subinterpreter (import_run_extension), so a module
+    that allows one init per process (PyO3's "may only be initialized once per interpreter
+    process") refuses on what is, to the cell, its first import. Asked by importing again with
+    the multi-interpreter check forced on: CPython then refuses a module it finds in its cache
+    of initialised single-phase modules before running its init again (import_find_extension);
+    an init that never succeeded is not in that cache and just fails again. Subinterpreters
+    only: CPython offers the override nowhere else."""
+    import _imp
+    try:
+        previous = _imp._override_multi_interp_extensions_check(1)
+    except (AttributeError, RuntimeError):
+        return False
+    try:
+        _load(name, file)
+    except ImportError as e:
+        return REFUSAL in str(e) and _refuser(str(e)) in ("", name, name.rpartition(".")[2])
+    except BaseException:
+        return False
+    finally:
+        _imp._override_multi_interp_extensions_check(previous)
+    forget(name)
+    return False
+
+
 def import_target(name, file, loaded_before=False):
     """Import the module under test: ("ok", index, "", "", "") | ("refused"|"raised", -1, text,
     tb, dependency), where dependency names the module whose refusal stopped the import when
     it is not the module under test (a multi-phase module importing _decimal on 3.12, #17.7).
-    loaded_before: an earlier import of it succeeded in this process."""
+    loaded_before: the module's init ran earlier in this process (an import succeeded, or
+    CPython refused it after running its PyInit_*)."""
     try:
-        if file:
-            import importlib.machinery
-            import importlib.util
-            loader = importlib.machinery.ExtensionFileLoader(name, file)
-            spec = importlib.util.spec_from_file_location(name, file, loader=loader)
-            module = importlib._bootstrap._load(spec)
-        else:
-            __import__(name)    # what importlib.import_module does for an absolute name
-            module = sys.modules[name]
+        module = _load(name, file)
     except ImportError as e:
         if REFUSAL in str(e):
             # 3.13 names a single-phase module by its full name or its last component.
@@ -200,7 +231,7 @@ def import_target(name, file, loaded_before=False):
             if refuser and refuser not in (name, name.rpartition(".")[2]):
                 return ("refused", -1, f"dependency `{refuser}` refused: {e}", "", refuser)
             return ("refused", -1, str(e), "", "")
-        if loaded_before and _is_own_opt_out(e, name):
+        if _is_own_opt_out(e, name) and (loaded_before or _init_succeeded_elsewhere(name, file)):
             return ("refused", -1, f"{e} ({OPT_OUT})", "", "")
         return ("raised", -1, _format_exception(e), _traceback(e), "")
     except BaseException as e:
