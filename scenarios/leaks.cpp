@@ -13,7 +13,8 @@
 // what one interpreter keeps because it imported the module. Part of that is CPython's: a
 // destroyed interpreter keeps a block per string it interned and per class it made (measured
 // on 3.12.1 and 3.13.0: exactly one per class for Python classes; for every lib-dynload module
-// at most one per name in its namespace and classes, plus one per class). The rest, when
+// at most what sys.getunicodeinternedsize() and the number of type objects grew by its import,
+// beyond its dependencies' growth: the allowance, probe.runtime_counts). The rest, when
 // positive in every repetition, is the module's.
 //
 // Main config: repeated exercise calls in one interpreter, regrtest-style: warm up, clear caches
@@ -69,15 +70,10 @@ struct Cycle {
   // With `preload`: set when importing them imported the module under test too (a package
   // whose __init__ imports it), so that the baseline holds the module itself.
   bool* preload_imported_target = nullptr;
-  // When set, receives what the first import shows: the modules it brought in and the size
-  // of the module's namespace.
-  struct Learnt* learn = nullptr;
-};
-
-// What the warm-up's first import shows about the module, for the measured cycles.
-struct Learnt {
-  std::vector<std::string> dependencies;
-  host::InterpreterSession::NamespaceSize namespace_size;
+  // When set, receives the modules the first import brought in.
+  std::vector<std::string>* dependencies = nullptr;
+  // When set, receives how much the interned strings and the type objects grew in the cycle.
+  host::InterpreterSession::RuntimeCounts* runtime_growth = nullptr;
 };
 
 // The modules that appeared in sys.modules other than the module under test: its dependencies,
@@ -102,7 +98,9 @@ std::optional<long> one_cycle(ScenarioContext& ctx, const std::string& label, co
   {
     host::InterpreterSession session(ctx.request.config, ctx.main, ctx.request.target);
     std::vector<std::string> modules_before;
-    if (cycle.learn != nullptr) modules_before = session.module_names();
+    if (cycle.dependencies != nullptr) modules_before = session.module_names();
+    host::InterpreterSession::RuntimeCounts counts_before;
+    if (cycle.runtime_growth != nullptr) counts_before = session.runtime_counts();
     if (cycle.preload != nullptr) {
       session.import_modules(*cycle.preload);
       const std::vector<std::string> now = session.module_names();
@@ -117,15 +115,17 @@ std::optional<long> one_cycle(ScenarioContext& ctx, const std::string& label, co
         return std::nullopt;
       }
       if (session.has_exercise()) session.exercise(r.module);
-      if (cycle.learn != nullptr && i == 0) cycle.learn->namespace_size = session.names_and_classes(r.module);
       if (i + 1 < imports) {
         session.forget_target();
         session.release(r.module);
       }
     }
-    if (cycle.learn != nullptr) {
-      cycle.learn->dependencies =
-          added_dependencies(modules_before, session.module_names(), ctx.request.target.module.name);
+    if (cycle.dependencies != nullptr) {
+      *cycle.dependencies = added_dependencies(modules_before, session.module_names(), ctx.request.target.module.name);
+    }
+    if (cycle.runtime_growth != nullptr) {
+      const host::InterpreterSession::RuntimeCounts after = session.runtime_counts();
+      *cycle.runtime_growth = {after.interned - counts_before.interned, after.types - counts_before.types};
     }
     session.end();
   }
@@ -135,7 +135,10 @@ std::optional<long> one_cycle(ScenarioContext& ctx, const std::string& label, co
 HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
   const int reps = subinterpreter_repetitions(ctx.request);
   std::vector<long> baseline_blocks, single, twice;
-  Learnt learnt;  // from the warm-up's "import once" cycle
+  std::vector<std::string> dependencies;  // learnt in the warm-up's "import once" cycle
+  // How much the interned strings and the type objects grew: with the module and its
+  // dependencies (warm-up), and with the dependencies alone (baseline).
+  host::InterpreterSession::RuntimeCounts with_module, dependencies_only;
   bool baseline_holds_module = false;
   std::optional<HostVerdict> refusal;
   for (int i = 0; i < kSubinterpreterWarmups + reps; ++i) {
@@ -150,13 +153,16 @@ HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
     const bool measure_baseline = measured && static_cast<int>(baseline_blocks.size()) < kBaselineRepetitions;
     if (measure_baseline) {
       const auto b = one_cycle(ctx, round + ": interpreter with the module's dependencies only",
-                               Cycle{.imports = 0, .preload = &learnt.dependencies,
-                                     .preload_imported_target = &baseline_holds_module},
+                               Cycle{.imports = 0, .preload = &dependencies,
+                                     .preload_imported_target = &baseline_holds_module,
+                                     .runtime_growth = &dependencies_only},
                                refusal);
       if (b) baseline_blocks.push_back(*b);
     }
     const auto s = one_cycle(ctx, round + ": import once",
-                             Cycle{.imports = 1, .learn = i == 0 ? &learnt : nullptr}, refusal);
+                             Cycle{.imports = 1, .dependencies = i == 0 ? &dependencies : nullptr,
+                                   .runtime_growth = i == 0 ? &with_module : nullptr},
+                             refusal);
     if (!s) return *refusal;
     const auto d = one_cycle(ctx, round + ": import twice", Cycle{.imports = 2}, refusal);
     if (!d) return *refusal;
@@ -168,9 +174,10 @@ HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
 
   // Per import: what a second import in the same interpreter adds. Per interpreter: what one
   // interpreter keeps beyond the baseline, its per-import leak, and what CPython itself keeps
-  // for the module's names and classes (probe.names_and_classes).
+  // for the strings the import interned and the classes it made (probe.runtime_counts).
   const long baseline = *std::max_element(baseline_blocks.begin(), baseline_blocks.end());
-  const long runtime_allowance = learnt.namespace_size.names + learnt.namespace_size.classes;
+  const long runtime_allowance = std::max(0L, with_module.interned - dependencies_only.interned) +
+                                 std::max(0L, with_module.types - dependencies_only.types);
   std::vector<long> per_import, beyond_allowance;
   for (size_t i = 0; i < single.size(); ++i) {
     per_import.push_back(twice[i] - single[i]);
@@ -190,7 +197,7 @@ HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
   v.metrics["blocks_per_double_cycle"] = twice;
   v.metrics["baseline_blocks"] = baseline_blocks;
   v.metrics["warmup_cycles"] = kSubinterpreterWarmups;
-  v.details["dependencies"] = learnt.dependencies;
+  v.details["dependencies"] = dependencies;
   const char* what = ctx.request.target.exercise_file.empty() ? "import" : "import and exercise";
   std::vector<std::string> findings;
   if (all_positive(per_import)) {
@@ -203,8 +210,8 @@ HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
   if (!baseline_holds_module && all_positive(beyond_allowance)) {
     findings.push_back(fmt::format(
         "every interpreter that imports it keeps {} block(s) after it is destroyed, beyond one per "
-        "name and class the module defines ({}, what CPython keeps) and beyond an interpreter with "
-        "its {} dependencies", leaked_per_interpreter, runtime_allowance, learnt.dependencies.size()));
+        "string interned and class made by its import ({}, what CPython keeps) and beyond an "
+        "interpreter with its {} dependencies", leaked_per_interpreter, runtime_allowance, dependencies.size()));
   }
   if (!findings.empty()) {
     v.outcome = Outcome::fail;
@@ -214,9 +221,9 @@ HostVerdict leaks_across_interpreters(ScenarioContext& ctx) {
   v.outcome = Outcome::pass;
   v.summary = fmt::format("no blocks leaked per {} or per interpreter ({} repetitions after {} warm-ups; "
                           "a destroyed interpreter keeps {} blocks with the module's {} dependencies "
-                          "loaded, {} more with the module, at most {} of them CPython's for its names "
-                          "and classes)",
-                          what, reps, kSubinterpreterWarmups, baseline, learnt.dependencies.size(),
+                          "loaded, {} more with the module, at most {} of them CPython's for the "
+                          "strings it interned and the classes it made)",
+                          what, reps, kSubinterpreterWarmups, baseline, dependencies.size(),
                           std::max(0L, kept), runtime_allowance);
   return v;
 }

@@ -215,13 +215,11 @@ std::vector<std::string> utf8_list(PyObject* list) {
 }
 }  // namespace
 
-InterpreterSession::NamespaceSize InterpreterSession::names_and_classes(int module) {
+InterpreterSession::RuntimeCounts InterpreterSession::runtime_counts() {
   ActiveInterpreter active(tstate());
-  Ref index(PyLong_FromLong(module));
-  Ref r(call("names_and_classes", {index.p}));
-  return NamespaceSize{PyLong_AsLong(item(r.p, 0)), PyLong_AsLong(item(r.p, 1))};
+  Ref r(call("runtime_counts", {}));
+  return RuntimeCounts{PyLong_AsLong(item(r.p, 0)), PyLong_AsLong(item(r.p, 1))};
 }
-
 std::vector<std::string> InterpreterSession::module_names() {
   ActiveInterpreter active(tstate());
   Ref r(call("module_names", {}));

@@ -122,13 +122,13 @@ class InterpreterSession {
     std::vector<std::string> runtime_classes;
   };
   HeapTypeReport heap_type_findings(int module);
-  // The distinct names in the module's namespace and its classes', and how many classes it
-  // holds: what CPython keeps per destroyed interpreter for a module (probe.names_and_classes).
-  struct NamespaceSize {
-    long names = 0;
-    long classes = 0;
+  // Interned strings and type objects in this interpreter: what CPython keeps a block of each
+  // for, per destroyed interpreter (probe.runtime_counts).
+  struct RuntimeCounts {
+    long interned = 0;
+    long types = 0;
   };
-  NamespaceSize names_and_classes(int module);
+  RuntimeCounts runtime_counts();
   // (path, id) of the exception classes the module defines.
   std::vector<std::pair<std::string, std::uintptr_t>> exception_classes(int module);
 

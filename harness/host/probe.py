@@ -470,23 +470,14 @@ def heap_type_findings(index):
     return (len(classes), findings, _runtime_classes(ownership))
 
 
-def names_and_classes(index):
-    """(names, classes) of the module: the distinct names its namespace and its classes'
-    namespaces hold, and how many classes its namespace holds (other than CPython's static
-    builtin types). CPython keeps, for every destroyed interpreter, a block per string interned
-    there and one per class made there: measured on 3.12.1 and 3.13.0 for every lib-dynload
-    module, what an interpreter kept for a module never exceeded names + classes (it was
-    names - 6 for modules without classes: the six module dunders are interned already). The
-    `leaks` check allows that much per interpreter and calls the rest the module's (#17 item 3).
-    Counted generously (every class, every name): an overcount can only hide a leak."""
-    module = _modules[index]
-    names = set(k for k in vars(module) if isinstance(k, str))
-    classes = 0
-    for value in list(vars(module).values()):
-        if isinstance(value, type) and not value.__flags__ & _Py_TPFLAGS_STATIC_BUILTIN:
-            classes += 1
-            names.update(k for k in vars(value) if isinstance(k, str))
-    return (len(names), classes)
+def runtime_counts():
+    """(interned strings, type objects) in this interpreter. CPython keeps, for every destroyed
+    interpreter, a block per string interned there and one per class made there (measured on
+    3.12.1 and 3.13.0: a Python class keeps exactly one block; for every lib-dynload module an
+    interpreter kept no more than these two counts grew by its import). The `leaks` check
+    allows a module that much per interpreter and calls the rest its own (#17 item 3)."""
+    types = sum(1 for o in gc.get_objects() if isinstance(o, type))
+    return (sys.getunicodeinternedsize(), types)
 
 
 def exception_classes(index):

@@ -120,17 +120,24 @@ TEST_F(Generators, EveryModuleIsBuiltOrItsToolchainIsMissingAndEveryCellIsThere)
 // steady: a one-time allocation of 11 blocks lands in one measured repetition in some runs
 // (leaked_blocks_per_import -10, 1, 1 or 1, -10, 1; seen for the per-interpreter-GIL build in
 // every run, for the plain one in some), and leaks' every-repetition rule then says pass.
-// Not root-caused (#15): 3.12 accepts both until the measurement is.
-// Where leaks says fail, the figure is the one block each re-import loses.
+// Not root-caused (#15). Every interpreter that imported it also keeps about 27 blocks beyond
+// the strings its import interned and the classes it made (leaks' per-interpreter figure, #17
+// item 3; measured 26-27 on 3.12.1 and 3.13.0; not yet traced in pybind11's source, its
+// per-interpreter internals are the first suspect). So leaks fails on both Pythons whatever the
+// per-import reading: the per-import figure is the one block each re-import loses where the
+// measurement is steady, and the per-interpreter figure is there in every run.
 void expect_one_block_per_import_where_it_fails(const json& leaks) {
-  if (leaks["outcome"] == "fail") {
-    EXPECT_EQ(leaks["metrics"]["leaked_blocks_per_cycle"], 1) << leaks["metrics"];
-  }
+  if (leaks["outcome"] != "fail") return;
+  const json& m = leaks["metrics"];
+  EXPECT_GT(m["leaked_blocks_per_interpreter"].get<long>(), 0) << m;
+  const long per_import = m["leaked_blocks_per_cycle"].get<long>();
+  EXPECT_TRUE(per_import == 1 || per_import == 0) << m;
 }
 
 std::vector<Row> pybind11_rows(bool per_interpreter_gil, const std::string& minor) {
   const std::string isolated = per_interpreter_gil ? "pass" : "unsupported";
-  const std::string leak = minor == "3.12" ? "fail|pass" : "fail";
+  (void)minor;
+  const std::string leak = "fail";
   return {{"import", "pass", "pass", isolated},
           // The cached module object, by design: nothing to compare.
           {"reimport", "unsupported", "unsupported", "unsupported"},
@@ -231,7 +238,10 @@ TEST_F(Generators, CythonDefaultBuildKeepsOneModuleObjectInOneInterpreterPerProc
                    {"concurrent", "-", "-", "unsupported"},
                    {"teardown", "-", "unsupported", "unsupported"},
                    {"reinit", "fail", "-", "-"},
-                   {"lint", "-", "-", "-", "warn"}});
+                   // The static type __pyx_type_..._Counter, as heap-types finds at run time
+                   // (lint judges by symbol facts, not names: #17 item 5).
+                   {"lint", "-", "-", "-", "fail"}});
+    EXPECT_TRUE(contains(cell(*report_, "gen_cython", py.version, "lint", "-")["summary"], "_Counter"));
     EXPECT_TRUE(contains(cell(*report_, "gen_cython", py.version, "isolation", "legacy")["summary"],
                          "Interpreter change detected"));
     EXPECT_TRUE(contains(cell(*report_, "gen_cython", py.version, "reimport", "legacy")["summary"],
@@ -264,8 +274,14 @@ TEST_F(Generators, CythonModuleStateBuildWorksInEveryConfigUntilItsModuleObjectI
                    {"concurrent", "-", "-", "pass"},
                    {"teardown", "-", "pass", "pass"},
                    {"reinit", "fail", "-", "-"},
-                   // Nothing writable of its own, no static type, no PyGILState_*.
-                   {"lint", "-", "-", "-", "pass"}});
+                   // No static type, no PyGILState_*; but Cython's module-state lookup table
+                   // (__Pyx_ModuleStateLookup_*: a process-wide map from interpreter to module
+                   // state, guarded by a mutex) is writable global data, and lint cannot tell a
+                   // guarded registry from state by the file: a warning, which the run-time
+                   // checks above answer.
+                   {"lint", "-", "-", "-", "warn"}});
+    EXPECT_TRUE(contains(cell(*report_, "gen_cython_own_gil", py.version, "lint", "-")["summary"],
+                         "__Pyx_ModuleStateLookup"));
     EXPECT_EQ(cell(*report_, "gen_cython_own_gil", py.version, "leaks", "legacy")["details"]["signal"], "SIGSEGV");
   }
 }
