@@ -7,7 +7,7 @@
  * Py_MOD_PER_INTERPRETER_GIL_SUPPORTED) -- except the module-level bump(),
  * written the way code ported from a one-interpreter design often is: it
  * copies the calling module's counter into the C global `scratch_counter`,
- * does its "work" (here a busy loop of about 1 ms on a volatile counter,
+ * does its "work" (here a busy loop of about 5 ms on a volatile counter,
  * holding the GIL, calling no Python API), then stores the value it reads
  * back from `scratch_counter`, plus one, as the module's counter and returns
  * it.  Used sequentially (one interpreter, or several that take turns, or
@@ -63,9 +63,12 @@ static volatile long scratch_counter = 0;
 
 /* The "work": a busy loop on a volatile counter for WORK_NS of wall-clock
  * time; no Python API, GIL held.  Bounded by the clock, not by an iteration
- * count, so that a call lasts about 1 ms whatever the CPU speed (a fixed
- * count measured 0.25 ms to 2 ms on the same 2-vCPU VM). */
-#define WORK_NS 1000000L
+ * count, so that a call lasts about 5 ms whatever the CPU speed (a fixed
+ * count measured 0.25 ms to 2 ms on the same 2-vCPU VM).  5 ms, longer than a
+ * scheduler time slice, so that the two interpreters' calls overlap even when
+ * other cells leave them one core to share: with 1 ms, `concurrent` passed in
+ * some runs under load (3 runs of 3 in one integration run, 2026-12-02). */
+#define WORK_NS 5000000L
 
 static long
 elapsed_ns(const struct timespec *since)
