@@ -73,10 +73,18 @@ fs::path scratch_dir() {
 }
 
 struct BuiltPython {
-  std::string version;  // full
-  std::string minor;
+  std::string version;  // full: "3.13.0", a debug build's "3.14.8d"
+  std::string minor;    // the host's key: "3.13", a debug build's "3.14d"
   std::string executable;
   std::string dynload;
+  // The CPython release whose behaviour an expectation depends on: a debug build behaves as
+  // its release ("3.14d" -> "3.14"); the extension tag its files carry ("3.14d" -> "314d").
+  std::string release_minor() const { return minor.ends_with('d') ? minor.substr(0, minor.size() - 1) : minor; }
+  std::string abi_tag() const {
+    std::string tag = minor;
+    tag.erase(std::remove(tag.begin(), tag.end(), '.'), tag.end());
+    return tag;
+  }
 };
 
 std::vector<BuiltPython> built_pythons() {
@@ -241,7 +249,7 @@ TEST_F(Fixtures, SinglePhaseModuleIsRefusedByIsolatedAndSharesItsObjectsElsewher
     // On 3.12 PyInit_* ran in the first subinterpreter: destroying it before the others
     // leaves them with dead objects (FIFO, middle-first crash; LIFO survives). 3.13 runs
     // PyInit_* in the main interpreter, so every order survives (spec/primer.md).
-    const bool py312 = py.minor == "3.12";
+    const bool py312 = py.release_minor() == "3.12";
     // `registry` outlives Py_FinalizeEx in its C global, so the count goes on after reinit.
     expect_matrix(*report_, "bad_singlephase_global", py.version,
                   {{"import", "pass", "pass", "unsupported"},
@@ -557,10 +565,13 @@ TEST(ReferenceLeak, ExtraIncrefOnAnArgumentIsFoundByItsPath) {
 
 // --- CPython's own reference modules --------------------------------------------------------
 
+// This Python's own build of it: a debug build's files share lib-dynload with the release
+// build's (Debian's python3.14-dbg), told apart by the tag (".cpython-314d-").
 std::string testmultiphase_file(const BuiltPython& py) {
+  const std::string prefix = "_testmultiphase.cpython-" + py.abi_tag() + "-";
   for (const auto& entry : fs::directory_iterator(py.dynload)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("_testmultiphase.", 0) == 0 && name.ends_with(".so")) return entry.path().string();
+    if (name.starts_with(prefix) && name.ends_with(".so")) return entry.path().string();
   }
   return "";
 }
@@ -618,7 +629,7 @@ TEST(CPythonReferenceModules, ImportOutcomesMatchCPythonsOwnTests) {
       // Except on 3.13: it runs PyInit_* in the main interpreter, and an exception raised
       // there is freed by the subinterpreter's allocator: "free(): invalid pointer", SIGABRT
       // (CPython gh-144601). isocheck must report exactly that as a crash.
-      if (py.minor == "3.13" && variant.starts_with("export_") && variant != "export_null" &&
+      if (py.release_minor() == "3.13" && variant.starts_with("export_") && variant != "export_null" &&
           variant != "export_uninitialized") {
         EXPECT_EQ(isolated["outcome"], "crash") << variant << ": " << isolated["summary"];
         EXPECT_EQ(isolated["details"]["signal"], "SIGABRT") << variant;
@@ -1399,7 +1410,7 @@ TEST(FaultCorpus, EveryFaultIsClassifiedNoCellIsLostAndNothingOfTheRunSurvives) 
       EXPECT_EQ(cell(report, "good_isolated", py.version, "import", config)["outcome"], "pass");
       for (const FaultExpectation& f : kFaultCorpus) {
         const json& c = cell(report, f.module, py.version, "import", config);
-        const std::string& expected = py.minor == "3.12" ? f.outcome_312 : f.outcome;
+        const std::string& expected = py.release_minor() == "3.12" ? f.outcome_312 : f.outcome;
         EXPECT_EQ(c["outcome"], expected) << f.module << ": " << c["summary"];
         if (expected != "pass" || f.outcome_312 == f.outcome) {
           EXPECT_TRUE(contains(c["summary"], f.summary_part)) << f.module << ": " << c["summary"];
@@ -1424,7 +1435,7 @@ TEST(FaultCorpus, EveryFaultIsClassifiedNoCellIsLostAndNothingOfTheRunSurvives) 
     }
     // The version-dependent fault shows as what it is on each.
     const json& vc = cell(report, "fault_version_crash", py.version, "import", "isolated");
-    if (py.minor != "3.12") {
+    if (py.release_minor() != "3.12") {
       EXPECT_EQ(vc["details"]["signal"], "SIGSEGV");
     }
   }
