@@ -99,6 +99,18 @@ std::vector<BuiltPython> built_pythons() {
 // The fixture's shared object built for PY (defined with the fork-server tests).
 fs::path fixture_file(const std::string& fixture, const BuiltPython& py);
 
+// A single-phase PyInit_* that fails while a subinterpreter imports the module runs in the main
+// interpreter on 3.13+. 3.13.0 hands its exception to the subinterpreter (and may crash, gh-144601);
+// later CPythons (measured: 3.13.15, 3.14.8) raise a fresh ImportError in the subinterpreter,
+// kInitFailedInMain, with the original exception as its cause in the main interpreter only.
+const char* const kInitFailedInMain = "ImportError: failed to import from subinterpreter due to exception";
+bool reraises_init_failure_as_import_error(const std::string& version) {
+  return !version.starts_with("3.12.") && version != "3.13.0" && version != "3.13.0d";
+}
+
+// The extension modules PY would import from its lib-dynload (defined with the survey tests).
+std::set<std::string> lib_dynload_modules(const BuiltPython& python);
+
 // "import[isolated]" -> cell, for one module and one Python version.
 using Matrix = std::map<std::string, const json*>;
 
@@ -234,11 +246,14 @@ TEST_F(Fixtures, FullyIsolatedModulePassesEveryCell) {
                    {"teardown", "-", "pass", "pass"},
                    {"reinit", "pass", "-", "-"},
                    {"lint", "-", "-", "-", "pass"}});
-    // CPython keeps a block per class a destroyed interpreter had (Widget, Error): reported
-    // as CPython's, not the module's leak.
+    // CPython 3.12 and 3.13 keep a block per class a destroyed interpreter had (Widget,
+    // Error): reported as CPython's, not the module's leak. Measured 0 on 3.14.8 and on the
+    // debug builds 3.13.15d and 3.14.8d (why they keep none was not investigated, #14).
     const json& leaks = cell(*report_, "good_isolated", py.version, "leaks", "isolated");
     EXPECT_EQ(leaks["metrics"]["leaked_blocks_per_cycle"], 0);
-    EXPECT_EQ(leaks["metrics"]["cpython_blocks_per_cycle"], 2);
+    const bool keeps_class_blocks =
+        (py.release_minor() == "3.12" || py.release_minor() == "3.13") && !py.minor.ends_with('d');
+    EXPECT_EQ(leaks["metrics"]["cpython_blocks_per_cycle"], keeps_class_blocks ? 2 : 0);
   }
 }
 
@@ -615,13 +630,20 @@ TEST(CPythonReferenceModules, ImportOutcomesMatchCPythonsOwnTests) {
     EXPECT_EQ(cell(report, "_test_shared_gil_only=" + lib, v, "import", "isolated")["summary"],
               "refused: module _test_shared_gil_only does not support loading in subinterpreters");
 
+    // The export_* variants fail in PyInit_* itself (kInitFailedInMain).
+    const bool reraised_as_import_error = reraises_init_failure_as_import_error(v);
     for (const std::string& variant : kBadMultiphaseVariants) {
       const std::string module = "_testmultiphase_" + variant + "=" + lib;
-      for (const char* config : {"main", "legacy"}) {
+      const bool fails_in_main_for_sub = reraised_as_import_error && variant.starts_with("export_");
+      for (const char* config : {"main", "legacy", "isolated"}) {
+        if (!fails_in_main_for_sub && std::string(config) == "isolated") continue;  // below
         const json& c = cell(report, module, v, "import", config);
         EXPECT_EQ(c["outcome"], "fail") << variant << " " << config;
-        EXPECT_TRUE(contains(c["summary"], "SystemError")) << variant << " " << config << ": " << c["summary"];
+        const char* expected =
+            fails_in_main_for_sub && std::string(config) != "main" ? kInitFailedInMain : "SystemError";
+        EXPECT_TRUE(contains(c["summary"], expected)) << variant << " " << config << ": " << c["summary"];
       }
+      if (fails_in_main_for_sub) continue;
       // CPython's tests do not load these in own-GIL interpreters; a variant whose slots
       // are broken fails the same way, one whose slots are fine but which declares no
       // Py_mod_multiple_interpreters slot is refused first (the default forbids own GILs).
@@ -654,11 +676,21 @@ TEST(CPythonReferenceModules, RuntimeOwnedTypesAreNotTheModulesButItsOwnStaticTy
   ASSERT_EQ(run.exit_code, 1) << run.err;  // xxsubtype fails
   const json report = read_json(report_file);
   for (const BuiltPython& py : built_pythons()) {
-    expect_matrix(report, "_contextvars", py.version,
-                  {{"reimport", "pass", "pass", "pass"}, {"isolation", "-", "pass", "pass"},
-                   {"heap-types", "pass", "-", "-"}});
-    EXPECT_TRUE(contains(cell(report, "_contextvars", py.version, "heap-types", "main")["summary"],
-                         "_contextvars.Context"));
+    if (!lib_dynload_modules(py).contains("_contextvars")) {
+      // Built into libpython (Debian's 3.14: no file in lib-dynload): nothing to load, and
+      // the planner says so instead of running the host (plan.cpp).
+      expect_matrix(report, "_contextvars", py.version,
+                    {{"reimport", "error", "error", "error"}, {"isolation", "-", "error", "error"},
+                     {"heap-types", "error", "-", "-"}});
+      EXPECT_TRUE(contains(cell(report, "_contextvars", py.version, "reimport", "main")["summary"],
+                           "is built into CPython"));
+    } else {
+      expect_matrix(report, "_contextvars", py.version,
+                    {{"reimport", "pass", "pass", "pass"}, {"isolation", "-", "pass", "pass"},
+                     {"heap-types", "pass", "-", "-"}});
+      EXPECT_TRUE(contains(cell(report, "_contextvars", py.version, "heap-types", "main")["summary"],
+                           "_contextvars.Context"));
+    }
     expect_matrix(report, "xxsubtype", py.version,
                   {{"reimport", "fail", "fail", "fail"}, {"isolation", "-", "fail", "fail"},
                    {"heap-types", "fail", "-", "-"}});
@@ -819,6 +851,14 @@ bool any_contains(const json& lines, const std::string& part) {
   return std::any_of(lines.begin(), lines.end(), [&](const json& l) { return contains(l, part); });
 }
 
+// The Python traceback of a crash shows the probe's import frame, or, where libpython is
+// stripped of its .symtab (Debian's release builds keep symbols in -dbgsym packages), the one
+// line that says the dumper (_Py_DumpTracebackThreads, exported by no libpython) was not found.
+bool traceback_shows_the_import(const json& traceback) {
+  return contains(traceback, "import_target") ||
+         traceback == "CPython's traceback dumper was not found in libpython\n";
+}
+
 TEST(Forensics, CrashesAndHangsComeWithBacktraceTracebackAndAWorkingRepro) {
   const fs::path report_file = scratch_dir() / "forensics.json";
   const DriverRun run = run_isocheck({"run", "crash_segv_in_exec", "crash_fatal_error", "crash_abort_in_m_free",
@@ -834,7 +874,8 @@ TEST(Forensics, CrashesAndHangsComeWithBacktraceTracebackAndAWorkingRepro) {
       EXPECT_EQ(segv["outcome"], "crash");
       EXPECT_EQ(segv["details"]["signal"], "SIGSEGV");
       EXPECT_TRUE(contains(segv["details"]["backtrace"][0], "segfaulting_exec")) << segv["details"]["backtrace"];
-      EXPECT_TRUE(contains(segv["details"]["python_traceback"], "import_target"));  // the probe's frame
+      EXPECT_TRUE(traceback_shows_the_import(segv["details"]["python_traceback"]))  // the probe's frame
+          << segv["details"]["python_traceback"];
 
       const json& fatal = cell(report, "crash_fatal_error", py.version, "import", config);
       EXPECT_EQ(fatal["outcome"], "crash");
@@ -852,7 +893,8 @@ TEST(Forensics, CrashesAndHangsComeWithBacktraceTracebackAndAWorkingRepro) {
       const json& hang = cell(report, "crash_hang_in_exec", py.version, "import", config);
       EXPECT_EQ(hang["outcome"], "timeout");
       EXPECT_TRUE(contains(hang["details"]["backtrace"][0], "spinning_exec")) << hang["details"]["backtrace"];
-      EXPECT_TRUE(contains(hang["details"]["python_traceback"], "import_target"));
+      EXPECT_TRUE(traceback_shows_the_import(hang["details"]["python_traceback"]))
+          << hang["details"]["python_traceback"];
       // With gdb installed, every thread's native stack too, taken before the kill.
       if (::access("/usr/bin/gdb", X_OK) == 0) {
         EXPECT_TRUE(contains(hang["details"]["gdb_native_stacks"], "spinning_exec")) << hang["details"];
@@ -1246,12 +1288,22 @@ namespace {
 
 // The modules a Python's lib-dynload holds, listed here from the directory itself (the manifest's
 // dynload, from CMake's sysconfig), to check what the host found on its own.
+// A release and a debug build share one lib-dynload on Debian (python3.14-dbg), their files
+// told apart by the tag: a release build imports only ".cpython-314-" files; Debian's debug
+// build also the release ones (its EXTENSION_SUFFIXES lists both tags).
 std::set<std::string> lib_dynload_modules(const BuiltPython& python) {
   std::set<std::string> names;
+  const std::string own = ".cpython-" + python.abi_tag() + "-";
+  const std::string release = ".cpython-" + BuiltPython{"", python.release_minor(), "", ""}.abi_tag() + "-";
   for (const auto& entry : fs::directory_iterator(python.dynload)) {
     const std::string file = entry.path().filename().string();
     if (entry.path().extension() != ".so") continue;
-    const std::string name = file.substr(0, file.find('.'));
+    const size_t dot = file.find('.');
+    const size_t tag = file.find(".cpython-");
+    if (tag == dot && file.compare(tag, own.size(), own) != 0 && file.compare(tag, release.size(), release) != 0) {
+      continue;  // another build's file
+    }
+    const std::string name = file.substr(0, dot);
     if (!name.empty()) names.insert(name);
   }
   return names;
@@ -1349,6 +1401,9 @@ struct FaultExpectation {
   std::string outcome_312;  // on 3.12
   std::string outcome;      // on 3.13 and later
   std::string summary_part;
+  // On a Py_DEBUG build (python3.Nd), where it differs; empty: as on the release build.
+  std::string outcome_debug = "";
+  std::string summary_part_debug = "";
 };
 
 // What each fault must come to (targets/faults/README.md). Measured and reasoned per row there.
@@ -1369,7 +1424,9 @@ const std::vector<FaultExpectation> kFaultCorpus = {
     {"fault_close_fds", "crash", "crash", "exited with status 0 without a verdict"},
     {"fault_fork_orphan", "fail", "fail", "left 2 process(es) running after the host exited"},
     {"fault_endless_threads", "timeout", "timeout", "no result after 2 s"},
-    {"fault_raise_in_teardown", "pass", "pass", "imports in the"},
+    // A Py_DEBUG build checks in _Py_Dealloc that a deallocator leaves no exception set and
+    // makes it a Py_FatalError (Objects/object.c); a release build lets it pass.
+    {"fault_raise_in_teardown", "pass", "pass", "imports in the", "crash", "raised an exception"},
     {"fault_litter_cwd", "pass", "pass", "imports in the"},
     {"fault_version_crash", "pass", "crash", ""},
 };
@@ -1410,9 +1467,13 @@ TEST(FaultCorpus, EveryFaultIsClassifiedNoCellIsLostAndNothingOfTheRunSurvives) 
       EXPECT_EQ(cell(report, "good_isolated", py.version, "import", config)["outcome"], "pass");
       for (const FaultExpectation& f : kFaultCorpus) {
         const json& c = cell(report, f.module, py.version, "import", config);
-        const std::string& expected = py.release_minor() == "3.12" ? f.outcome_312 : f.outcome;
+        const bool debug = py.minor.ends_with('d') && !f.outcome_debug.empty();
+        const std::string& expected =
+            debug ? f.outcome_debug : py.release_minor() == "3.12" ? f.outcome_312 : f.outcome;
         EXPECT_EQ(c["outcome"], expected) << f.module << ": " << c["summary"];
-        if (expected != "pass" || f.outcome_312 == f.outcome) {
+        if (debug) {
+          EXPECT_TRUE(contains(c["summary"], f.summary_part_debug)) << f.module << ": " << c["summary"];
+        } else if (expected != "pass" || f.outcome_312 == f.outcome) {
           EXPECT_TRUE(contains(c["summary"], f.summary_part)) << f.module << ": " << c["summary"];
         }
       }
@@ -1570,7 +1631,9 @@ TEST(BadInputCorpus, EachIsOneClearLineOrAnErrorCellAndNoReportIsLeftHalfWritten
       if ((module != row.module && module.rfind(row.module + "=", 0) != 0) || c["check"] == "lint") continue;
       ++seen;
       EXPECT_EQ(c["outcome"], row.outcome) << c["python"] << " " << c["config"] << ": " << c["summary"];
-      EXPECT_TRUE(contains(c["summary"], row.message)) << c["summary"];
+      const bool init_failed_in_main = row.module == "input_init_returns_null" && c["config"] != "main" &&
+                                       reraises_init_failure_as_import_error(c["python"]);
+      EXPECT_TRUE(contains(c["summary"], init_failed_in_main ? kInitFailedInMain : row.message)) << c["summary"];
     }
     EXPECT_GT(seen, 0u);
   }
