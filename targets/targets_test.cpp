@@ -980,7 +980,17 @@ TEST(Forensics, ACrashInsideTheCrashHandlerIsStillTheCrashWithItsSignal) {
       const json& c = cell(report, "crash_in_crash_handler", py.version, "import", config);
       EXPECT_EQ(c["outcome"], "crash");
       EXPECT_EQ(c["details"]["signal"], "SIGSEGV");
-      EXPECT_EQ(c["details"]["forensics_incomplete"], true);
+      if (py.release_minor() == "3.12" || py.version == "3.13.0" || py.version == "3.13.0d") {
+        EXPECT_EQ(c["details"]["forensics_incomplete"], true);
+      } else {
+        // Later CPythons' dumper recognises the broken chain and prints "<freed frame>"
+        // (measured: 3.13.15d, 3.14.8d); a stripped libpython has no dumper to follow it
+        // (3.13.15, 3.14.8 on Debian). Either way the handler does not fault again.
+        const json& tb = c["details"]["python_traceback"];
+        EXPECT_TRUE(contains(tb, "<freed frame>") ||
+                    tb == "CPython's traceback dumper was not found in libpython\n") << tb;
+        EXPECT_FALSE(c["details"].contains("forensics_incomplete")) << c["details"]["forensics_incomplete"];
+      }
       EXPECT_TRUE(contains(c["details"]["backtrace"][0], "corrupting_exec")) << c["details"]["backtrace"];
       // The run goes on: the other module's cells are all there and right.
       EXPECT_EQ(cell(report, "good_isolated", py.version, "import", config)["outcome"], "pass");
