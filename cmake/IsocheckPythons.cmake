@@ -7,9 +7,14 @@
 #   3. every version under pyenv's root ($PYENV_ROOT, `pyenv root`, or ~/.pyenv).
 #
 # Each accepted interpreter is described by running it once with a small probe and
-# yields, for minor version V (e.g. 3.12), the cache-free variables
+# yields, for its key V, the cache-free variables
 #   ISOCHECK_PY_<V>_{EXECUTABLE,VERSION,INCLUDE_DIR,LIBRARY,EXT_SUFFIX,DEBUG,DYNLOAD}
-# and V is appended to ISOCHECK_PYTHON_VERSIONS.
+# and V is appended to ISOCHECK_PYTHON_VERSIONS. V is the minor version (3.12), with a "d"
+# for a debug build (3.14d, Py_DEBUG: another ABI, its own libpython and extension suffix,
+# so its own host and its own column; VERSION is then 3.14.8d too).
+#
+# A candidate that cannot be embedded (no shared libpython or no headers) gets one STATUS
+# line saying so and no host; it never fails the configure.
 
 set(ISOCHECK_PYTHONS "" CACHE STRING "Extra CPython executables to build hosts for (;-list)")
 set(ISOCHECK_MIN_PYTHON "3.12")
@@ -23,6 +28,12 @@ lib = os.path.join(libdir, ld)
 print("VERSION=" + ".".join(map(str, sys.version_info[:3])))
 print("MINOR=%d.%d" % sys.version_info[:2])
 print("INCLUDE_DIR=" + (sysconfig.get_paths().get("include") or ""))
+# Where the shared libpython is: LIBDIR on a plain `make install`, but Debian's sysconfig
+# says LIBDIR=/usr/lib while the library sits in the multiarch directory (or LIBPL).
+for d in (libdir, os.path.join(libdir, v("MULTIARCH") or ""), v("LIBPL") or ""):
+    if d and ld and os.path.exists(os.path.join(d, ld)):
+        lib = os.path.join(d, ld)
+        break
 print("LIBRARY=" + lib)
 print("SHARED=" + str(v("Py_ENABLE_SHARED") or 0))
 print("EXT_SUFFIX=" + (v("EXT_SUFFIX") or ""))
@@ -50,10 +61,14 @@ endfunction()
 function(isocheck_discover_pythons)
   set(candidates ${ISOCHECK_PYTHONS})
   foreach(minor RANGE 12 20)
-    find_program(_exe_3_${minor} NAMES python3.${minor} NO_CACHE)
-    if(_exe_3_${minor})
-      list(APPEND candidates "${_exe_3_${minor}}")
-    endif()
+    # python3.Nd: the debug build's name (Debian's python3.N-dbg, `make altinstall` of
+    # --with-pydebug).
+    foreach(suffix "" d)
+      find_program(_exe_3_${minor}${suffix} NAMES python3.${minor}${suffix} NO_CACHE)
+      if(_exe_3_${minor}${suffix})
+        list(APPEND candidates "${_exe_3_${minor}${suffix}}")
+      endif()
+    endforeach()
   endforeach()
   set(pyenv_root "$ENV{PYENV_ROOT}")
   if(NOT pyenv_root)
@@ -77,22 +92,34 @@ function(isocheck_discover_pythons)
     if(_py_MINOR VERSION_LESS ISOCHECK_MIN_PYTHON)
       continue()
     endif()
-    if(_py_MINOR IN_LIST versions)
+    set(key "${_py_MINOR}")
+    set(version "${_py_VERSION}")
+    if(_py_DEBUG)
+      string(APPEND key "d")
+      string(APPEND version "d")
+    endif()
+    if(key IN_LIST versions)
       continue()
     endif()
-    if(NOT _py_SHARED OR NOT EXISTS "${_py_LIBRARY}" OR NOT EXISTS "${_py_INCLUDE_DIR}/Python.h")
-      message(WARNING "isocheck: ${exe} (${_py_VERSION}) has no shared libpython or no headers; "
-                      "no host is built for it (rebuild it with --enable-shared)")
+    if(NOT _py_SHARED OR NOT EXISTS "${_py_LIBRARY}")
+      message(STATUS "isocheck: no host for ${exe} (CPython ${version}): no shared libpython "
+                     "(built without --enable-shared, or its libpython-dev package is missing)")
       continue()
     endif()
-    list(APPEND versions "${_py_MINOR}")
-    foreach(key VERSION INCLUDE_DIR LIBRARY EXT_SUFFIX DEBUG DYNLOAD)
-      set(ISOCHECK_PY_${_py_MINOR}_${key} "${_py_${key}}" PARENT_SCOPE)
+    if(NOT EXISTS "${_py_INCLUDE_DIR}/Python.h")
+      message(STATUS "isocheck: no host for ${exe} (CPython ${version}): no Python.h in "
+                     "${_py_INCLUDE_DIR} (install its -dev package)")
+      continue()
+    endif()
+    list(APPEND versions "${key}")
+    foreach(var INCLUDE_DIR LIBRARY EXT_SUFFIX DEBUG DYNLOAD)
+      set(ISOCHECK_PY_${key}_${var} "${_py_${var}}" PARENT_SCOPE)
     endforeach()
+    set(ISOCHECK_PY_${key}_VERSION "${version}" PARENT_SCOPE)
     # Keep the path the user (or PATH) named, not sys.executable: a venv's python reports
     # the venv path, which is what the host must pretend to be to see the venv's sys.path.
-    set(ISOCHECK_PY_${_py_MINOR}_EXECUTABLE "${exe}" PARENT_SCOPE)
-    message(STATUS "isocheck: CPython ${_py_VERSION} at ${exe}")
+    set(ISOCHECK_PY_${key}_EXECUTABLE "${exe}" PARENT_SCOPE)
+    message(STATUS "isocheck: CPython ${version} at ${exe}")
   endforeach()
   if(NOT versions)
     message(WARNING "isocheck: no embeddable CPython >= ${ISOCHECK_MIN_PYTHON} found; "

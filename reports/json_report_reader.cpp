@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "core/json_file.h"
 #include "core/usage_error.h"
@@ -15,8 +16,10 @@ using nlohmann::ordered_json;
 
 namespace {
 
+// `where` is a view, not a const std::string&: GCC 13+ (-Wdangling-reference) takes a
+// reference returned from a call with a temporary string argument for one into that string.
 const ordered_json& member(const ordered_json& object, const char* key, ordered_json::value_t type,
-                           const std::string& where) {
+                           std::string_view where) {
   if (!object.is_object() || !object.contains(key)) {
     throw ReportFormatError(fmt::format("{}: missing \"{}\"", where, key));
   }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -32,10 +33,18 @@ json read_json(const std::filesystem::path& file);
 std::filesystem::path scratch_dir();
 
 struct BuiltPython {
-  std::string version;  // full
-  std::string minor;
+  std::string version;  // full: "3.13.0", a debug build's "3.14.8d"
+  std::string minor;    // the host's key: "3.13", a debug build's "3.14d"
   std::string executable;
   std::string dynload;
+  // The CPython release whose behaviour an expectation depends on: a debug build behaves as
+  // its release ("3.14d" -> "3.14"); the extension tag its files carry ("3.14d" -> "314d").
+  std::string release_minor() const { return minor.ends_with('d') ? minor.substr(0, minor.size() - 1) : minor; }
+  std::string abi_tag() const {
+    std::string tag = minor;
+    tag.erase(std::remove(tag.begin(), tag.end(), '.'), tag.end());
+    return tag;
+  }
 };
 
 // The Pythons the build made hosts for (bin/isocheck-hosts.json).

@@ -47,6 +47,18 @@ void expect_usage_error(const std::vector<std::string>& args, const std::string&
 // The fixture's shared object built for PY (defined with the fork-server tests).
 fs::path fixture_file(const std::string& fixture, const BuiltPython& py);
 
+// A single-phase PyInit_* that fails while a subinterpreter imports the module runs in the main
+// interpreter on 3.13+. 3.13.0 hands its exception to the subinterpreter (and may crash, gh-144601);
+// later CPythons (measured: 3.13.15, 3.14.8) raise a fresh ImportError in the subinterpreter,
+// kInitFailedInMain, with the original exception as its cause in the main interpreter only.
+const char* const kInitFailedInMain = "ImportError: failed to import from subinterpreter due to exception";
+bool reraises_init_failure_as_import_error(const std::string& version) {
+  return !version.starts_with("3.12.") && version != "3.13.0" && version != "3.13.0d";
+}
+
+// The extension modules PY would import from its lib-dynload (defined with the survey tests).
+std::set<std::string> lib_dynload_modules(const BuiltPython& python);
+
 const std::string kHangingFixture = "bad_hang_second_exec";
 const std::vector<std::string> kFixtures = {
     "good_isolated",        "bad_singlephase_global", "bad_static_type",        "bad_cached_global",
@@ -120,12 +132,16 @@ TEST_F(Fixtures, FullyIsolatedModulePassesEveryCell) {
                    {"teardown", "-", "pass", "pass"},
                    {"reinit", "pass", "-", "-"},
                    {"lint", "-", "-", "-", "pass"}});
-    // CPython keeps a block per class a destroyed interpreter had (Widget, Error) and per name
-    // it interned there: within what it allows for them, so no leak per interpreter either.
+    // CPython 3.12 and 3.13 keep a block per class a destroyed interpreter had (Widget, Error)
+    // and per string it interned there: within what leaks allows for them, so no leak per
+    // interpreter either. Measured 0 kept on 3.14.8 and on the debug builds 3.13.15d and
+    // 3.14.8d (why they keep none was not investigated, #14).
     const json& leaks = cell(*report_, "good_isolated", py.version, "leaks", "isolated");
     EXPECT_EQ(leaks["metrics"]["leaked_blocks_per_cycle"], 0);
     EXPECT_EQ(leaks["metrics"]["leaked_blocks_per_interpreter"], 0);
-    EXPECT_GE(leaks["metrics"]["module_blocks_per_interpreter"], 2);
+    const bool keeps_class_blocks =
+        (py.release_minor() == "3.12" || py.release_minor() == "3.13") && !py.minor.ends_with('d');
+    if (keeps_class_blocks) EXPECT_GE(leaks["metrics"]["module_blocks_per_interpreter"], 2);
   }
 }
 
@@ -136,7 +152,7 @@ TEST_F(Fixtures, SinglePhaseModuleIsRefusedByIsolatedAndSharesItsObjectsElsewher
     // On 3.12 PyInit_* ran in the first subinterpreter: destroying it before the others
     // leaves them with dead objects (FIFO, middle-first crash; LIFO survives). 3.13 runs
     // PyInit_* in the main interpreter, so every order survives (spec/primer.md).
-    const bool py312 = py.minor == "3.12";
+    const bool py312 = py.release_minor() == "3.12";
     // `registry` outlives Py_FinalizeEx in its C global, so the count goes on after reinit.
     expect_matrix(*report_, "bad_singlephase_global", py.version,
                   {{"import", "pass", "pass", "unsupported"},
@@ -507,10 +523,13 @@ TEST(ReferenceLeak, ExtraIncrefOnAnArgumentIsFoundByItsPath) {
 
 // --- CPython's own reference modules --------------------------------------------------------
 
+// This Python's own build of it: a debug build's files share lib-dynload with the release
+// build's (Debian's python3.14-dbg), told apart by the tag (".cpython-314d-").
 std::string testmultiphase_file(const BuiltPython& py) {
+  const std::string prefix = "_testmultiphase.cpython-" + py.abi_tag() + "-";
   for (const auto& entry : fs::directory_iterator(py.dynload)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("_testmultiphase.", 0) == 0 && name.ends_with(".so")) return entry.path().string();
+    if (name.starts_with(prefix) && name.ends_with(".so")) return entry.path().string();
   }
   return "";
 }
@@ -554,13 +573,20 @@ TEST(CPythonReferenceModules, ImportOutcomesMatchCPythonsOwnTests) {
     EXPECT_EQ(cell(report, "_test_shared_gil_only=" + lib, v, "import", "isolated")["summary"],
               "refused: module _test_shared_gil_only does not support loading in subinterpreters");
 
+    // The export_* variants fail in PyInit_* itself (kInitFailedInMain).
+    const bool reraised_as_import_error = reraises_init_failure_as_import_error(v);
     for (const std::string& variant : kBadMultiphaseVariants) {
       const std::string module = "_testmultiphase_" + variant + "=" + lib;
-      for (const char* config : {"main", "legacy"}) {
+      const bool fails_in_main_for_sub = reraised_as_import_error && variant.starts_with("export_");
+      for (const char* config : {"main", "legacy", "isolated"}) {
+        if (!fails_in_main_for_sub && std::string(config) == "isolated") continue;  // below
         const json& c = cell(report, module, v, "import", config);
         EXPECT_EQ(c["outcome"], "fail") << variant << " " << config;
-        EXPECT_TRUE(contains(c["summary"], "SystemError")) << variant << " " << config << ": " << c["summary"];
+        const char* expected =
+            fails_in_main_for_sub && std::string(config) != "main" ? kInitFailedInMain : "SystemError";
+        EXPECT_TRUE(contains(c["summary"], expected)) << variant << " " << config << ": " << c["summary"];
       }
+      if (fails_in_main_for_sub) continue;
       // CPython's tests do not load these in own-GIL interpreters; a variant whose slots
       // are broken fails the same way, one whose slots are fine but which declares no
       // Py_mod_multiple_interpreters slot is refused first (the default forbids own GILs).
@@ -568,7 +594,7 @@ TEST(CPythonReferenceModules, ImportOutcomesMatchCPythonsOwnTests) {
       // Except on 3.13: it runs PyInit_* in the main interpreter, and an exception raised
       // there is freed by the subinterpreter's allocator: "free(): invalid pointer", SIGABRT
       // (CPython gh-144601). isocheck must report exactly that as a crash.
-      if (py.minor == "3.13" && variant.starts_with("export_") && variant != "export_null" &&
+      if (py.release_minor() == "3.13" && variant.starts_with("export_") && variant != "export_null" &&
           variant != "export_uninitialized") {
         EXPECT_EQ(isolated["outcome"], "crash") << variant << ": " << isolated["summary"];
         EXPECT_EQ(isolated["details"]["signal"], "SIGABRT") << variant;
@@ -593,11 +619,21 @@ TEST(CPythonReferenceModules, RuntimeOwnedTypesAreNotTheModulesButItsOwnStaticTy
   ASSERT_EQ(run.exit_code, 1) << run.err;  // xxsubtype fails
   const json report = read_json(report_file);
   for (const BuiltPython& py : built_pythons()) {
-    expect_matrix(report, "_contextvars", py.version,
-                  {{"reimport", "pass", "pass", "pass"}, {"isolation", "-", "pass", "pass"},
-                   {"heap-types", "pass", "-", "-"}});
-    EXPECT_TRUE(contains(cell(report, "_contextvars", py.version, "heap-types", "main")["summary"],
-                         "_contextvars.Context"));
+    if (!lib_dynload_modules(py).contains("_contextvars")) {
+      // Built into libpython (Debian's 3.14: no file in lib-dynload): nothing to load, and
+      // the planner says so instead of running the host (plan.cpp).
+      expect_matrix(report, "_contextvars", py.version,
+                    {{"reimport", "error", "error", "error"}, {"isolation", "-", "error", "error"},
+                     {"heap-types", "error", "-", "-"}});
+      EXPECT_TRUE(contains(cell(report, "_contextvars", py.version, "reimport", "main")["summary"],
+                           "is built into CPython"));
+    } else {
+      expect_matrix(report, "_contextvars", py.version,
+                    {{"reimport", "pass", "pass", "pass"}, {"isolation", "-", "pass", "pass"},
+                     {"heap-types", "pass", "-", "-"}});
+      EXPECT_TRUE(contains(cell(report, "_contextvars", py.version, "heap-types", "main")["summary"],
+                           "_contextvars.Context"));
+    }
     expect_matrix(report, "xxsubtype", py.version,
                   {{"reimport", "fail", "fail", "fail"}, {"isolation", "-", "fail", "fail"},
                    {"heap-types", "fail", "-", "-"}});
@@ -758,6 +794,14 @@ bool any_contains(const json& lines, const std::string& part) {
   return std::any_of(lines.begin(), lines.end(), [&](const json& l) { return contains(l, part); });
 }
 
+// The Python traceback of a crash shows the probe's import frame, or, where libpython is
+// stripped of its .symtab (Debian's release builds keep symbols in -dbgsym packages), the one
+// line that says the dumper (_Py_DumpTracebackThreads, exported by no libpython) was not found.
+bool traceback_shows_the_import(const json& traceback) {
+  return contains(traceback, "import_target") ||
+         traceback == "CPython's traceback dumper was not found in libpython\n";
+}
+
 TEST(Forensics, CrashesAndHangsComeWithBacktraceTracebackAndAWorkingRepro) {
   const fs::path report_file = scratch_dir() / "forensics.json";
   const DriverRun run = run_isocheck({"run", "crash_segv_in_exec", "crash_fatal_error", "crash_abort_in_m_free",
@@ -773,7 +817,8 @@ TEST(Forensics, CrashesAndHangsComeWithBacktraceTracebackAndAWorkingRepro) {
       EXPECT_EQ(segv["outcome"], "crash");
       EXPECT_EQ(segv["details"]["signal"], "SIGSEGV");
       EXPECT_TRUE(contains(segv["details"]["backtrace"][0], "segfaulting_exec")) << segv["details"]["backtrace"];
-      EXPECT_TRUE(contains(segv["details"]["python_traceback"], "import_target"));  // the probe's frame
+      EXPECT_TRUE(traceback_shows_the_import(segv["details"]["python_traceback"]))  // the probe's frame
+          << segv["details"]["python_traceback"];
 
       const json& fatal = cell(report, "crash_fatal_error", py.version, "import", config);
       EXPECT_EQ(fatal["outcome"], "crash");
@@ -791,7 +836,8 @@ TEST(Forensics, CrashesAndHangsComeWithBacktraceTracebackAndAWorkingRepro) {
       const json& hang = cell(report, "crash_hang_in_exec", py.version, "import", config);
       EXPECT_EQ(hang["outcome"], "timeout");
       EXPECT_TRUE(contains(hang["details"]["backtrace"][0], "spinning_exec")) << hang["details"]["backtrace"];
-      EXPECT_TRUE(contains(hang["details"]["python_traceback"], "import_target"));
+      EXPECT_TRUE(traceback_shows_the_import(hang["details"]["python_traceback"]))
+          << hang["details"]["python_traceback"];
       // With gdb installed, every thread's native stack too, taken before the kill.
       if (::access("/usr/bin/gdb", X_OK) == 0) {
         EXPECT_TRUE(contains(hang["details"]["gdb_native_stacks"], "spinning_exec")) << hang["details"];
@@ -877,7 +923,17 @@ TEST(Forensics, ACrashInsideTheCrashHandlerIsStillTheCrashWithItsSignal) {
       const json& c = cell(report, "crash_in_crash_handler", py.version, "import", config);
       EXPECT_EQ(c["outcome"], "crash");
       EXPECT_EQ(c["details"]["signal"], "SIGSEGV");
-      EXPECT_EQ(c["details"]["forensics_incomplete"], true);
+      if (py.release_minor() == "3.12" || py.version == "3.13.0" || py.version == "3.13.0d") {
+        EXPECT_EQ(c["details"]["forensics_incomplete"], true);
+      } else {
+        // Later CPythons' dumper recognises the broken chain and prints "<freed frame>"
+        // (measured: 3.13.15d, 3.14.8d); a stripped libpython has no dumper to follow it
+        // (3.13.15, 3.14.8 on Debian). Either way the handler does not fault again.
+        const json& tb = c["details"]["python_traceback"];
+        EXPECT_TRUE(contains(tb, "<freed frame>") ||
+                    tb == "CPython's traceback dumper was not found in libpython\n") << tb;
+        EXPECT_FALSE(c["details"].contains("forensics_incomplete")) << c["details"]["forensics_incomplete"];
+      }
       EXPECT_TRUE(contains(c["details"]["backtrace"][0], "corrupting_exec")) << c["details"]["backtrace"];
       // The run goes on: the other module's cells are all there and right.
       EXPECT_EQ(cell(report, "good_isolated", py.version, "import", config)["outcome"], "pass");
@@ -1447,12 +1503,22 @@ namespace {
 
 // The modules a Python's lib-dynload holds, listed here from the directory itself (the manifest's
 // dynload, from CMake's sysconfig), to check what the host found on its own.
+// A release and a debug build share one lib-dynload on Debian (python3.14-dbg), their files
+// told apart by the tag: a release build imports only ".cpython-314-" files; Debian's debug
+// build also the release ones (its EXTENSION_SUFFIXES lists both tags).
 std::set<std::string> lib_dynload_modules(const BuiltPython& python) {
   std::set<std::string> names;
+  const std::string own = ".cpython-" + python.abi_tag() + "-";
+  const std::string release = ".cpython-" + BuiltPython{"", python.release_minor(), "", ""}.abi_tag() + "-";
   for (const auto& entry : fs::directory_iterator(python.dynload)) {
     const std::string file = entry.path().filename().string();
     if (entry.path().extension() != ".so") continue;
-    const std::string name = file.substr(0, file.find('.'));
+    const size_t dot = file.find('.');
+    const size_t tag = file.find(".cpython-");
+    if (tag == dot && file.compare(tag, own.size(), own) != 0 && file.compare(tag, release.size(), release) != 0) {
+      continue;  // another build's file
+    }
+    const std::string name = file.substr(0, dot);
     if (!name.empty()) names.insert(name);
   }
   return names;
@@ -1550,6 +1616,9 @@ struct FaultExpectation {
   std::string outcome_312;  // on 3.12
   std::string outcome;      // on 3.13 and later
   std::string summary_part;
+  // On a Py_DEBUG build (python3.Nd), where it differs; empty: as on the release build.
+  std::string outcome_debug = "";
+  std::string summary_part_debug = "";
 };
 
 // What each fault must come to (targets/faults/README.md). Measured and reasoned per row there.
@@ -1570,7 +1639,9 @@ const std::vector<FaultExpectation> kFaultCorpus = {
     {"fault_close_fds", "crash", "crash", "exited with status 0 without a verdict"},
     {"fault_fork_orphan", "fail", "fail", "left 2 process(es) running after the host exited"},
     {"fault_endless_threads", "timeout", "timeout", "no result after 2 s"},
-    {"fault_raise_in_teardown", "pass", "pass", "imports in the"},
+    // A Py_DEBUG build checks in _Py_Dealloc that a deallocator leaves no exception set and
+    // makes it a Py_FatalError (Objects/object.c); a release build lets it pass.
+    {"fault_raise_in_teardown", "pass", "pass", "imports in the", "crash", "raised an exception"},
     {"fault_litter_cwd", "pass", "pass", "imports in the"},
     {"fault_version_crash", "pass", "crash", ""},
 };
@@ -1611,9 +1682,13 @@ TEST(FaultCorpus, EveryFaultIsClassifiedNoCellIsLostAndNothingOfTheRunSurvives) 
       EXPECT_EQ(cell(report, "good_isolated", py.version, "import", config)["outcome"], "pass");
       for (const FaultExpectation& f : kFaultCorpus) {
         const json& c = cell(report, f.module, py.version, "import", config);
-        const std::string& expected = py.minor == "3.12" ? f.outcome_312 : f.outcome;
+        const bool debug = py.minor.ends_with('d') && !f.outcome_debug.empty();
+        const std::string& expected =
+            debug ? f.outcome_debug : py.release_minor() == "3.12" ? f.outcome_312 : f.outcome;
         EXPECT_EQ(c["outcome"], expected) << f.module << ": " << c["summary"];
-        if (expected != "pass" || f.outcome_312 == f.outcome) {
+        if (debug) {
+          EXPECT_TRUE(contains(c["summary"], f.summary_part_debug)) << f.module << ": " << c["summary"];
+        } else if (expected != "pass" || f.outcome_312 == f.outcome) {
           EXPECT_TRUE(contains(c["summary"], f.summary_part)) << f.module << ": " << c["summary"];
         }
       }
@@ -1636,7 +1711,7 @@ TEST(FaultCorpus, EveryFaultIsClassifiedNoCellIsLostAndNothingOfTheRunSurvives) 
     }
     // The version-dependent fault shows as what it is on each.
     const json& vc = cell(report, "fault_version_crash", py.version, "import", "isolated");
-    if (py.minor != "3.12") {
+    if (py.release_minor() != "3.12") {
       EXPECT_EQ(vc["details"]["signal"], "SIGSEGV");
     }
   }
@@ -1771,7 +1846,9 @@ TEST(BadInputCorpus, EachIsOneClearLineOrAnErrorCellAndNoReportIsLeftHalfWritten
       if ((module != row.module && module.rfind(row.module + "=", 0) != 0) || c["check"] == "lint") continue;
       ++seen;
       EXPECT_EQ(c["outcome"], row.outcome) << c["python"] << " " << c["config"] << ": " << c["summary"];
-      EXPECT_TRUE(contains(c["summary"], row.message)) << c["summary"];
+      const bool init_failed_in_main = row.module == "input_init_returns_null" && c["config"] != "main" &&
+                                       reraises_init_failure_as_import_error(c["python"]);
+      EXPECT_TRUE(contains(c["summary"], init_failed_in_main ? kInitFailedInMain : row.message)) << c["summary"];
     }
     EXPECT_GT(seen, 0u);
   }

@@ -19,10 +19,12 @@ using nlohmann::ordered_json;
 
 namespace {
 
-// "3.12.1" -> "3.12"; a version without a second dot is kept whole.
+// "3.12.1" -> "3.12", a debug build's "3.14.8d" -> "3.14d" (its own ABI, its own cells);
+// a version without a second dot is kept whole.
 std::string minor_of(const std::string& version) {
   const size_t first = version.find('.');
   const size_t second = first == std::string::npos ? first : version.find('.', first + 1);
+  if (second != std::string::npos && version.back() == 'd') return version.substr(0, second) + "d";
   return version.substr(0, second);
 }
 

@@ -33,6 +33,11 @@ TEST(Baseline, KeyUsesTheMinorVersionSoPatchUpgradesKeepTheBaseline) {
   EXPECT_EQ(baseline_key(CellKey{"m", "3.13.0rc1", "-", "lint"}), "m:3.13:-:lint");
 }
 
+TEST(Baseline, ADebugBuildKeepsItsOwnKeyApartFromTheReleaseBuild) {
+  EXPECT_EQ(baseline_key(CellKey{"m", "3.14.8d", "isolated", "leaks"}), "m:3.14d:isolated:leaks");
+  EXPECT_EQ(baseline_key(CellKey{"m", "3.14.8", "isolated", "leaks"}), "m:3.14:isolated:leaks");
+}
+
 TEST(Baseline, WrittenFileHasTheSchemaAndEveryCellInReportOrder) {
   // Given out of order: the file follows module, python, check (catalog order), config.
   const RunReport r = report_of({cell("b", "3.12.1", "main", "import", Outcome::pass),

@@ -429,6 +429,12 @@ TEST(LintStdlib, XxsubtypeFailsNamingItsStaticTypes) {
     SCOPED_TRACE(so.string());
     const HostVerdict v = lint_extension(so.string());
     EXPECT_EQ(v.outcome, Outcome::fail) << v.summary;
+    if (v.details.value("debug_info", true) == false) {
+      // A stripped build (Debian's lib-dynload: the DWARF is in its -dbgsym packages) only
+      // shows the PyType_Ready import, and the finding names that instead of the types.
+      EXPECT_THAT(symbols_of(static_types(v)), UnorderedElementsAre("PyType_Ready"));
+      continue;
+    }
     EXPECT_THAT(symbols_of(static_types(v)), UnorderedElementsAre("spamlist_type", "spamdict_type"));
   }
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "core/catalog.h"
 
@@ -43,13 +45,18 @@ std::vector<int> version_parts(const std::string& version) {
   return parts;
 }
 
+// A debug build ("3.14.8d", cmake/IsocheckPythons.cmake) sorts right after its release build.
+std::pair<std::vector<int>, bool> version_key(const std::string& version) {
+  return {version_parts(version), !version.empty() && version.back() == 'd'};
+}
+
 }  // namespace
 
-bool version_less(const std::string& a, const std::string& b) { return version_parts(a) < version_parts(b); }
+bool version_less(const std::string& a, const std::string& b) { return version_key(a) < version_key(b); }
 
 bool report_order(const CellKey& a, const CellKey& b) {
-  return std::forward_as_tuple(a.module, version_parts(a.python), check_rank(a.check), config_rank(a.config)) <
-         std::forward_as_tuple(b.module, version_parts(b.python), check_rank(b.check), config_rank(b.config));
+  return std::forward_as_tuple(a.module, version_key(a.python), check_rank(a.check), config_rank(a.config)) <
+         std::forward_as_tuple(b.module, version_key(b.python), check_rank(b.check), config_rank(b.config));
 }
 
 void RunReport::finish() { cells.sort_into_report_order(); }

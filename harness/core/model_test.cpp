@@ -40,6 +40,13 @@ TEST(VersionLess, IsIrreflexiveAndAShorterPrefixComesFirst) {
   EXPECT_FALSE(version_less("3.12.0", "3.12"));
 }
 
+TEST(VersionLess, ADebugBuildComesRightAfterItsReleaseBuild) {
+  EXPECT_TRUE(version_less("3.14.8", "3.14.8d"));
+  EXPECT_FALSE(version_less("3.14.8d", "3.14.8"));
+  EXPECT_FALSE(version_less("3.14.8d", "3.14.8d"));
+  EXPECT_TRUE(version_less("3.13.15d", "3.14.8"));
+}
+
 TEST(ReportOrder, ModuleFirstThenPythonThenCheckThenConfig) {
   EXPECT_TRUE(report_order(cell("a", "3.13.0", "teardown", "isolated").key, cell("b", "3.12.1", "import", "main").key));
   EXPECT_TRUE(report_order(cell("a", "3.12.1", "teardown", "isolated").key, cell("a", "3.13.0", "import", "main").key));

@@ -59,9 +59,11 @@ void require_shared_object(const std::string& arg, const fs::path& file) {
 
 namespace {
 
-// "3.13" or "3.13.0", then ':'; the selector's length, or 0 when `value` does not start so.
+// "3.13", "3.13.0" or a debug build's "3.14d", then ':'; the selector's length, or 0 when
+// `value` does not start so.
 size_t selector_length(std::string_view value) {
-  static const std::regex selector(R"(^[0-9]+\.[0-9]+(\.[0-9]+)?:)");
+  // A debug build is a Python of its own: "3.14d", "3.14.8d" (pythons.cpp).
+  static const std::regex selector(R"(^[0-9]+\.[0-9]+(\.[0-9]+)?d?:)");
   std::match_results<std::string_view::const_iterator> match;
   if (!std::regex_search(value.begin(), value.end(), match, selector)) return 0;
   return static_cast<size_t>(match.length(0)) - 1;

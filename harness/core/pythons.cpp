@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -43,16 +45,22 @@ std::string built_list(const std::vector<PythonTarget>& built) {
   return list.empty() ? "none" : list;
 }
 
+// "3.13", "3.13.0", and a debug build's "3.14d" / "3.14.8d" (cmake/IsocheckPythons.cmake).
 bool looks_like_version(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
+  const std::string numeric = !s.empty() && s.back() == 'd' ? s.substr(0, s.size() - 1) : s;
+  return !numeric.empty() && std::isdigit(static_cast<unsigned char>(numeric.front())) &&
+         std::all_of(numeric.begin(), numeric.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.'; });
 }
 
 // Asks the interpreter itself for its version: a plain child process, the driver still
-// embeds nothing. A pyenv shim of an unselected version fails here (exit 127).
+// embeds nothing. A pyenv shim of an unselected version fails here (exit 127). A debug
+// build (Py_DEBUG: sys.gettotalrefcount) answers "3.14.8d", as its host was named.
 std::string interpreter_version(const std::string& exe, HostExecutor& executor) {
   HostInvocation inv;
   inv.executable = exe;
-  inv.args = {"-I", "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"};
+  inv.args = {"-I", "-c",
+              "import sys; print('%d.%d.%d' % sys.version_info[:3] + ('d' if hasattr(sys, 'gettotalrefcount') else ''))"};
   inv.timeout = std::chrono::seconds(30);
   const HostRun run = executor.run(inv);
   std::string out = run.stdout_tail;
@@ -72,7 +80,8 @@ PythonTarget serve_executable(const std::vector<PythonTarget>& built, const std:
     throw UsageError(fmt::format("--python {}: no such version or executable", request));
   }
   const std::string version = interpreter_version(exe.string(), executor);
-  const std::string minor = version.substr(0, version.rfind('.'));
+  const bool debug = version.back() == 'd';
+  const std::string minor = version.substr(0, version.rfind('.')) + (debug ? "d" : "");
   for (const PythonTarget& p : built) {
     if (p.minor == minor) {
       PythonTarget served = p;

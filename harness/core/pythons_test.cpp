@@ -197,6 +197,35 @@ TEST(SelectPythons, UnknownVersionNamesTheBuiltVersionsAndHowToAddOne) {
   EXPECT_THAT(message, HasSubstr("-DISOCHECK_PYTHONS"));
 }
 
+TEST(SelectPythons, DebugBuildIsSelectedByItsOwnKeyNeverInPlaceOfTheReleaseBuild) {
+  FakeInterpreters executor;
+  const std::vector<PythonTarget> hosts = {built("3.14.8", "3.14"), built("3.14.8d", "3.14d")};
+  auto selected = select_pythons(hosts, {"3.14d"}, executor);
+  ASSERT_EQ(selected.size(), 1u);
+  EXPECT_EQ(selected[0].version, "3.14.8d");
+  selected = select_pythons(hosts, {"3.14"}, executor);
+  ASSERT_EQ(selected.size(), 1u);
+  EXPECT_EQ(selected[0].version, "3.14.8");
+  selected = select_pythons(hosts, {"3.14.8d"}, executor);
+  ASSERT_EQ(selected.size(), 1u);
+  EXPECT_EQ(selected[0].minor, "3.14d");
+  EXPECT_THAT(usage_error_of({built("3.14.8", "3.14")}, {"3.14d"}, executor), HasSubstr("no isocheck host"));
+}
+
+TEST(SelectPythons, DebugExecutableIsServedByTheDebugHost) {
+  TempDir dir;
+  const fs::path exe = make_executable(dir.path() / "bin" / "python3.14d");
+  FakeInterpreters executor;
+  executor.by_executable[exe.string()] = {"3.14.8d\n", 0};
+  const std::vector<PythonTarget> hosts = {built("3.14.8", "3.14"), built("3.14.8d", "3.14d")};
+  const auto selected = select_pythons(hosts, {exe.string()}, executor);
+  ASSERT_EQ(selected.size(), 1u);
+  EXPECT_EQ(selected[0].host, hosts[1].host);
+  EXPECT_EQ(selected[0].version, "3.14.8d");
+  ASSERT_EQ(executor.calls.size(), 1u);
+  EXPECT_THAT(executor.calls[0].args.back(), HasSubstr("gettotalrefcount"));
+}
+
 TEST(SelectPythons, OtherPatchOfABuiltMinorIsNotSilentlySubstituted) {
   FakeInterpreters executor;
   EXPECT_THAT(usage_error_of(kBuilt, {"3.13.5"}, executor), HasSubstr("3.13.5"));

@@ -78,6 +78,24 @@ def _extension_stem(filename, suffixes):
     return None
 
 
+def _import_rank(filename):
+    """Where FILENAME's suffix stands in EXTENSION_SUFFIXES, the order FileFinder tries them
+    in. A debug build (Debian's python3.14d) also accepts the release ABI's suffix, and both
+    builds' files share one lib-dynload: of two files for one name, the one it imports wins."""
+    import importlib.machinery
+    for rank, suffix in enumerate(importlib.machinery.EXTENSION_SUFFIXES):
+        if filename.endswith(suffix):
+            return rank
+    return len(importlib.machinery.EXTENSION_SUFFIXES)
+
+
+def _keep_imported(found, name, path):
+    import os
+    old = found.get(name)
+    if old is None or _import_rank(os.path.basename(path)) < _import_rank(os.path.basename(old)):
+        found[name] = path
+
+
 def _extension_modules_under(package, directories):
     """(dotted name, file) of every extension module inside a package, recursively, sorted.
 
@@ -100,11 +118,13 @@ def _extension_modules_under(package, directories):
                     visit(prefix + entry.name + ".", entry.path)
                 continue
             stem = _extension_stem(entry.name, suffixes)
-            if stem:
-                found.setdefault(prefix + stem, entry.path)
+            if stem and prefix + stem not in found_in_earlier_directory:
+                _keep_imported(found, prefix + stem, entry.path)
 
+    found_in_earlier_directory = set()   # an earlier __path__ entry wins, as for the import
     for directory in directories:
         visit(package + ".", directory)
+        found_in_earlier_directory = set(found)
     return tuple(sorted(found.items()))
 
 
@@ -141,13 +161,15 @@ def standard_extensions():
     import os
     suffixes = _extension_suffixes()
     found = {}
+    found_in_earlier_entry = set()   # an earlier sys.path entry wins, as for the import
     for entry in sys.path:
         if os.path.basename(entry) != "lib-dynload" or not os.path.isdir(entry):
             continue
         for filename in os.listdir(entry):
             name = _extension_stem(filename, suffixes)
-            if name:
-                found.setdefault(name, os.path.join(entry, filename))
+            if name and name not in found_in_earlier_entry:
+                _keep_imported(found, name, os.path.join(entry, filename))
+        found_in_earlier_entry = set(found)
     return sorted(found.items())
 
 
@@ -264,7 +286,13 @@ def exercise(index):
 
 
 def is_immortal(obj):
+    # 3.14 answers itself (sys._is_immortal): its immortal refcounts are no longer one value.
+    if _is_immortal is not None:
+        return _is_immortal(obj)
     return sys.getrefcount(obj) >= IMMORTAL_THRESHOLD
+
+
+_is_immortal = getattr(sys, "_is_immortal", None)
 
 
 def _owner(obj):
@@ -494,7 +522,13 @@ def exercise_many(index, times):
 def _clear_caches():
     # regrtest (Lib/test/libregrtest/refleak.py) clears internal caches between repetitions so
     # that refilling them does not look like a leak; these are the ones every interpreter has.
-    sys._clear_type_cache()
+    # 3.14 warns that _clear_type_cache is deprecated (DeprecationWarning, an error under
+    # -W error) for _clear_internal_caches, which regrtest uses from 3.13 on; 3.12 and 3.13
+    # keep the call their measurements were made with.
+    if sys.version_info >= (3, 14):
+        sys._clear_internal_caches()
+    else:
+        sys._clear_type_cache()
     gc.collect()
 
 
