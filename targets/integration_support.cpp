@@ -83,10 +83,15 @@ void expect_matrix(const json& report, const std::string& module, const std::str
   EXPECT_EQ(m.size(), expected_cells) << module << " " << python << ": cells beyond the expected matrix";
 }
 
-const json& cell(const json& report, const std::string& module, const std::string& python,
-                 const std::string& check, const std::string& config) {
+const json& cell(const json& report, std::string_view module, std::string_view python, std::string_view check,
+                 std::string_view config) {
+  auto is = [](const json& value, std::string_view expected) {
+    return value.is_string() && value.get_ref<const std::string&>() == expected;
+  };
   for (const json& c : report["cells"]) {
-    if (c["module"] == module && c["python"] == python && c["check"] == check && c["config"] == config) return c;
+    if (is(c["module"], module) && is(c["python"], python) && is(c["check"], check) && is(c["config"], config)) {
+      return c;
+    }
   }
   static const json none;
   ADD_FAILURE() << "no cell " << module << " " << python << " " << check << "[" << config << "]";

@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace isocheck::integration {
@@ -66,9 +67,11 @@ struct Row {
 void expect_matrix(const json& report, const std::string& module, const std::string& python,
                    const std::vector<Row>& rows);
 
-// The one cell, or a test failure and a null json.
-const json& cell(const json& report, const std::string& module, const std::string& python,
-                 const std::string& check, const std::string& config);
+// The one cell, or a test failure and a null json. The keys are views, taken by value: the
+// reference returned is into `report` only (GCC 16's -Wdangling-reference suspects a reference
+// returned from a function given string temporaries by reference).
+const json& cell(const json& report, std::string_view module, std::string_view python, std::string_view check,
+                 std::string_view config);
 
 bool contains(const json& text, const std::string& part);
 
