@@ -107,15 +107,14 @@ std::optional<long> one_cycle(ScenarioContext& ctx, const std::string& label, co
       *cycle.preload_imported_target =
           std::find(now.begin(), now.end(), ctx.request.target.module.name) != now.end();
     }
-    const int imports = cycle.imports;
-    for (int i = 0; i < imports; ++i) {
+    for (int i = 0; i < cycle.imports; ++i) {
       const host::ImportResult r = session.import_target();
       if (!r.ok()) {
         refusal = import_not_ok_verdict(r, ctx.request.config);
         return std::nullopt;
       }
       if (session.has_exercise()) session.exercise(r.module);
-      if (i + 1 < imports) {
+      if (i + 1 < cycle.imports) {
         session.forget_target();
         session.release(r.module);
       }

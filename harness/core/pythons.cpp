@@ -37,13 +37,13 @@ std::vector<PythonTarget> load_host_manifest(const fs::path& file) {
   return pythons;
 }
 
-namespace {
-
-std::string built_list(const std::vector<PythonTarget>& built) {
+std::string version_list(const std::vector<PythonTarget>& pythons) {
   std::string list;
-  for (const PythonTarget& p : built) list += (list.empty() ? "" : ", ") + p.version;
+  for (const PythonTarget& p : pythons) list += (list.empty() ? "" : ", ") + p.version;
   return list.empty() ? "none" : list;
 }
+
+namespace {
 
 // "3.13", "3.13.0", and a debug build's "3.14d" / "3.14.8d" (cmake/IsocheckPythons.cmake).
 bool looks_like_version(const std::string& s) {
@@ -93,7 +93,7 @@ PythonTarget serve_executable(const std::vector<PythonTarget>& built, const std:
   }
   throw UsageError(fmt::format("--python {} is Python {}, but no isocheck host was built for {} (built: {}); "
                                "{}reconfigure with -DISOCHECK_PYTHONS={}",
-                               request, version, minor, built_list(built),
+                               request, version, minor, version_list(built),
                                version_less(minor, "3.12") ? "isocheck needs 3.12+ (PEP 684 subinterpreters); " : "",
                                exe.string()));
 }
@@ -118,12 +118,12 @@ std::vector<PythonTarget> select_pythons(const std::vector<PythonTarget>& built,
       if (it == built.end() && version_less(request, "3.12")) {
         // Per-interpreter GIL and PyInterpreterConfig (PEP 684) start with 3.12.
         throw UsageError(fmt::format("--python {}: isocheck needs CPython 3.12 or later (PEP 684 subinterpreters; "
-                                     "built: {})", request, built_list(built)));
+                                     "built: {})", request, version_list(built)));
       }
       if (it == built.end()) {
         throw UsageError(fmt::format("--python {}: no isocheck host for that version (built: {}); "
                                      "reconfigure with -DISOCHECK_PYTHONS=/path/to/python{}",
-                                     request, built_list(built), request));
+                                     request, version_list(built), request));
       }
       chosen = *it;
     } else {

@@ -16,6 +16,9 @@ namespace isocheck {
 // Throws UsageError when it is missing or unreadable.
 std::vector<PythonTarget> load_host_manifest(const std::filesystem::path& file);
 
+// "3.12.1, 3.13.0" for messages; "none" when empty.
+std::string version_list(const std::vector<PythonTarget>& pythons);
+
 // Resolves --python requests ("3.13", "3.13.0", or an executable path) against the built hosts.
 // No request: every built host. Throws UsageError naming the fix when a request cannot be served.
 std::vector<PythonTarget> select_pythons(const std::vector<PythonTarget>& built,

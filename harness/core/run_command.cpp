@@ -103,8 +103,7 @@ void require_checkable(const std::string& module, const std::vector<PythonTarget
     given_to_any |= where.kind != "not_given";
     if (where.kind != "missing" && where.kind != "not_given" && example == nullptr) example = &where;
   }
-  std::string versions;
-  for (const PythonTarget& p : pythons) versions += (versions.empty() ? "" : ", ") + p.version;
+  const std::string versions = version_list(pythons);
   if (!given_to_any) {
     throw UsageError(fmt::format("{}: its per-Python files name none of this run's Pythons ({})", module, versions));
   }
@@ -318,10 +317,8 @@ void take_modules_from_wheels(RunRequest& request, const std::vector<PythonTarge
     }
   }
   if (request.python_requests.empty()) {
-    std::string hosts;
-    for (const PythonTarget& p : built) hosts += (hosts.empty() ? "" : ", ") + p.version;
     throw UsageError(fmt::format("the wheels are built for CPython {}; isocheck has hosts for {}",
-                                 fmt::join(minors, ", "), hosts));
+                                 fmt::join(minors, ", "), version_list(built)));
   }
 }
 
