@@ -19,8 +19,8 @@ SUITE=$1
 # own. Names checked with `apt-cache policy` inside a testing root (2026-12-02).
 case "$SUITE" in
   testing) PYTHON_PACKAGES=(python3.14 python3.14-dev python3.14-dbg libpython3.14-dev
-                            libpython3.14-dbg python3.13 python3.13-dev python3.13-dbg
-                            libpython3.13-dev libpython3.13-dbg) ;;
+                            libpython3.14-dbg python3.14-venv python3.13 python3.13-dev
+                            python3.13-dbg libpython3.13-dev libpython3.13-dbg python3.13-venv) ;;
   *) usage "unknown lane '$SUITE' (known: testing)" ;;
 esac
 [ "$(id -u)" -eq 0 ] || usage "the lane needs root (debootstrap, mount, chroot): sudo ./run.sh lane $SUITE"
@@ -55,10 +55,16 @@ host_mirror() {
       END { if (found && uris != "") print uris }'
     cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
       awk -v want="$codename" '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i ~ /:\/\//) { if ($(i + 1) == want) print $i; break } }'
+    # Either kind of file may be missing (cat fails); an empty answer is handled by the caller.
+    true
   } | head -n 1
 }
 
 mkdir -p "$CACHE"
+# Canonical, so that processes_in_root can compare it with /proc/PID/root.
+CACHE=$(cd "$CACHE" && pwd -P)
+ROOT=$CACHE/$SUITE
+READY=$ROOT/.isocheck-lane-ready
 exec 9>"$CACHE/$SUITE.lock"
 flock -n 9 || usage "another lane run holds $CACHE/$SUITE.lock"
 
@@ -69,7 +75,7 @@ if ! command -v debootstrap >/dev/null; then
 fi
 
 if [ ! -f "$READY" ]; then
-  mirror=${ISOCHECK_LANE_MIRROR:-$(host_mirror)}
+  mirror=${ISOCHECK_LANE_MIRROR:-$(host_mirror || true)}
   [ -n "$mirror" ] || usage "no Debian mirror found in /etc/apt/sources*; set ISOCHECK_LANE_MIRROR=http://deb.debian.org/debian"
   rm -rf "$ROOT.tmp"
   phase "debootstrap --variant=minbase $SUITE $ROOT $mirror"
@@ -88,8 +94,31 @@ fi
 # /sys, /dev with its pts and shm (pipes to gdb, POSIX semaphores of _multiprocessing). Every
 # one is undone on exit, whatever the outcome.
 MOUNTED=()
+# Every process whose root directory is the lane's root: what a killed lane left running
+# (a survey's hosts, a build) would otherwise keep the mounts busy and the CPUs loaded.
+processes_in_root() {
+  local link pid
+  for link in /proc/[0-9]*/root; do
+    pid=${link#/proc/}
+    pid=${pid%/root}
+    [ "$(readlink "$link" 2>/dev/null)" = "$ROOT" ] && printf '%s\n' "$pid"
+  done
+  return 0
+}
+stop_processes_in_root() {
+  local pids
+  pids=$(processes_in_root)
+  [ -z "$pids" ] && return 0
+  log "stopping $(printf '%s\n' "$pids" | wc -l) process(es) left in $ROOT"
+  kill -TERM $pids 2>/dev/null || true
+  sleep 2
+  pids=$(processes_in_root)
+  [ -n "$pids" ] && kill -KILL $pids 2>/dev/null || true
+  return 0
+}
 cleanup() {
   local i
+  stop_processes_in_root
   for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do
     umount -R "${MOUNTED[$i]}" 2>/dev/null || umount -lR "${MOUNTED[$i]}" || true
   done
