@@ -48,8 +48,11 @@ install_missing_packages() {
   log "installing ${missing[*]}"
   local sudo=()
   [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Another apt (unattended upgrades, a second checkout's run.sh) may hold dpkg's lock: wait
+  # for it rather than fail the build.
+  local apt=(apt-get -o DPkg::Lock::Timeout=600)
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive "${apt[@]}" update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y -qq "${missing[@]}" >/dev/null
 }
 
 # build [TARGET]: the whole tree for the tests, or only TARGET (the driver and its hosts).

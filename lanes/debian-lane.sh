@@ -139,10 +139,35 @@ mount_in_root /sys -t sysfs sysfs
 mount_in_root /dev --rbind /dev
 mount --make-rslave "$ROOT/dev"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+network_settings_into_root
 
+# In the background and waited for: bash runs a trap only once its foreground child is done,
+# so a TERM to the lane would otherwise wait for the whole test suite; `wait` is interrupted
+# at once, and cleanup then stops what runs in the root.
 in_root() {
   chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
+    HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive "${NETWORK_ENV[@]}" "$@" &
+  wait $!
+}
+
+# This machine's way out to the package index, for pip inside the root (the binding-generator
+# fixtures' venvs): its proxy and index settings, and its CA bundle, which may hold a CA the
+# root's own bundle lacks (an intercepting proxy: pip in the root then fails with
+# CERTIFICATE_VERIFY_FAILED, and the generator fixtures would be skipped as "unavailable").
+NETWORK_ENV=()
+network_settings_into_root() {
+  local name bundle=${PIP_CERT:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}
+  for name in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY PIP_INDEX_URL \
+              PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_DEFAULT_TIMEOUT; do
+    [ -n "${!name:-}" ] && NETWORK_ENV+=("$name=${!name}")
+  done
+  if [ -f "$bundle" ]; then
+    mkdir -p "$ROOT/etc/isocheck-lane"
+    cp "$bundle" "$ROOT/etc/isocheck-lane/host-ca-certificates.crt"
+    NETWORK_ENV+=(PIP_CERT=/etc/isocheck-lane/host-ca-certificates.crt
+                  SSL_CERT_FILE=/etc/isocheck-lane/host-ca-certificates.crt)
+  fi
+  return 0
 }
 
 phase "apt in the root: update, upgrade, ${PYTHON_PACKAGES[*]}"
