@@ -12,7 +12,7 @@ namespace isocheck {
 namespace {
 
 // Annotations are a pointer to the report, not the report: the full text is in JSON/HTML.
-constexpr size_t kMaxMessageBytes = 2000;
+constexpr size_t kAnnotationMaxBytes = 2000;
 constexpr size_t kMaxTitleBytes = 200;
 
 std::string annotation(std::string_view command, const CellResult& c) {
@@ -23,7 +23,7 @@ std::string annotation(std::string_view command, const CellResult& c) {
   }
   return fmt::format("::{} title={}::{}\n", command,
                      escape_annotation_property(shorten(visible_text(title, false), kMaxTitleBytes)),
-                     escape_annotation_data(shorten(visible_text(message), kMaxMessageBytes)));
+                     escape_annotation_data(shorten(visible_text(message), kAnnotationMaxBytes)));
 }
 
 }  // namespace

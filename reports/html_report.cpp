@@ -11,9 +11,9 @@ namespace isocheck {
 namespace {
 
 // Evidence is bounded (output tails are), but a module can still put a 1 MB line into a summary.
-constexpr size_t kMaxBlockBytes = 64 * 1024;
+constexpr size_t kHtmlMaxBlockBytes = 64 * 1024;
 
-std::string text(std::string_view raw, size_t max_bytes = kMaxBlockBytes) {
+std::string text(std::string_view raw, size_t max_bytes = kHtmlMaxBlockBytes) {
   return markup_escape(shorten(visible_text(raw), max_bytes));
 }
 

@@ -11,8 +11,8 @@ namespace isocheck {
 namespace {
 
 // Enough for any real backtrace or output tail; a 1 MB line from a module is cut, not copied.
-constexpr size_t kMaxBlockBytes = 64 * 1024;
-constexpr size_t kMaxMessageBytes = 1000;
+constexpr size_t kJunitMaxBlockBytes = 64 * 1024;
+constexpr size_t kJunitMaxMessageBytes = 1000;
 
 // Attribute values: newlines and tabs as character references, or parsers normalise them away.
 std::string attr(std::string_view text) {
@@ -42,9 +42,9 @@ std::string cdata(std::string_view text) {
 }
 
 std::string body_of(const CellResult& cell) {
-  std::string body = shorten(cell.summary, kMaxBlockBytes) + "\n";
+  std::string body = shorten(cell.summary, kJunitMaxBlockBytes) + "\n";
   for (const auto& [title, text] : evidence_blocks(cell)) {
-    body += fmt::format("\n--- {} ---\n{}", title, shorten(text, kMaxBlockBytes));
+    body += fmt::format("\n--- {} ---\n{}", title, shorten(text, kJunitMaxBlockBytes));
     if (body.back() != '\n') body += '\n';
   }
   return body;
@@ -72,7 +72,7 @@ std::string testcase(const CellResult& c, const std::string& name, const std::st
   std::string head = fmt::format(R"(    <testcase name="{}" classname="{}" time="{}")", attr(name), attr(classname),
                                  seconds(c.duration_ms));
   const std::string outcome(to_string(c.outcome));
-  const std::string message = attr(shorten(c.summary, kMaxMessageBytes));
+  const std::string message = attr(shorten(c.summary, kJunitMaxMessageBytes));
   switch (c.outcome) {
     case Outcome::pass:
       return head + "/>\n";
