@@ -304,6 +304,35 @@ TEST_F(Fixtures, HonestOptOutsAreUnsupportedOnlyWhereCPythonRefusesThem) {
   }
 }
 
+// The import cell reports what the module declares (#14 item 4): its kind of init and the
+// Py_mod_multiple_interpreters and (3.13+) Py_mod_gil slots, read from its PyModuleDef; an
+// absent slot is reported as such and judged by no check (good_isolated declares both, the
+// opt-outs only the first; their matrices above do not depend on it).
+TEST_F(Fixtures, ImportCellsReportTheModulesDeclaredSlots) {
+  struct Declared {
+    std::string module, init, multiple_interpreters, gil;
+  };
+  const std::vector<Declared> expected = {
+      {"good_isolated", "multi-phase", "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED", "Py_MOD_GIL_NOT_USED"},
+      {"optout_shared_gil_only", "multi-phase", "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED", "absent"},
+      {"optout_not_supported", "multi-phase", "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED", "absent"},
+      {"bad_singlephase_global", "single-phase", "absent", "absent"},
+  };
+  for (const auto& py : pythons_) {
+    const bool has_gil_slot = py.release_minor() != "3.12";
+    for (const Declared& d : expected) {
+      const json& details = cell(*report_, d.module, py.version, "import", "main")["details"];
+      EXPECT_EQ(details.value("init", ""), d.init) << d.module << " " << py.version;
+      EXPECT_EQ(details.value("Py_mod_multiple_interpreters", ""), d.multiple_interpreters) << d.module;
+      if (has_gil_slot) {
+        EXPECT_EQ(details.value("Py_mod_gil", ""), d.gil) << d.module << " " << py.version;
+      } else {
+        EXPECT_FALSE(details.contains("Py_mod_gil")) << d.module << ": no such slot before 3.13";
+      }
+    }
+  }
+}
+
 TEST_F(Fixtures, OneInitPerProcessIsAnOptOutAlsoWhereCPythonRanTheInitBeforeTheCellsFirstImport) {
   for (const auto& py : pythons_) {
     // PyO3's way (#15): single-phase init, m_size >= 0, so CPython runs PyInit_* again for every

@@ -1,5 +1,6 @@
 #include "host/interpreter_session.h"
 
+#include <fmt/format.h>
 #include <marshal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -393,6 +394,38 @@ bool InterpreterSession::is_single_phase(int module) {
   PyModuleDef* def = PyModule_GetDef(m);
   PyErr_Clear();
   return def != nullptr && def->m_slots == nullptr;
+}
+
+InterpreterSession::Declarations InterpreterSession::declarations(int module) {
+  ActiveInterpreter active(tstate());
+  PyObject* modules = PyDict_GetItemString(probe_, "_modules");  // borrowed
+  PyObject* m = modules ? PyList_GetItem(modules, module) : nullptr;
+  Declarations d;
+  PyModuleDef* def = m != nullptr && PyModule_Check(m) ? PyModule_GetDef(m) : nullptr;
+  PyErr_Clear();
+  if (def == nullptr) return d;
+  if (def->m_slots == nullptr) {
+    d.init = "single-phase";
+    return d;
+  }
+  d.init = "multi-phase";
+  for (const PyModuleDef_Slot* slot = def->m_slots; slot->slot != 0; ++slot) {
+    const auto value = reinterpret_cast<std::uintptr_t>(slot->value);
+#ifdef Py_mod_multiple_interpreters
+    if (slot->slot == Py_mod_multiple_interpreters) {
+      d.multiple_interpreters = value == 0   ? "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED"
+                                : value == 1 ? "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED"
+                                : value == 2 ? "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED"
+                                             : fmt::format("unknown value {}", value);
+    }
+#endif
+#ifdef Py_mod_gil
+    if (slot->slot == Py_mod_gil) {
+      d.gil = value == 0 ? "Py_MOD_GIL_USED" : value == 1 ? "Py_MOD_GIL_NOT_USED" : fmt::format("unknown value {}", value);
+    }
+#endif
+  }
+  return d;
 }
 
 InterpreterSession::Location InterpreterSession::locate(const ModuleSpec& module) {

@@ -136,6 +136,18 @@ class InterpreterSession {
   // PEP 489): such modules cannot be isolated (HOWTO "Isolated Module Objects").
   bool is_single_phase(int module);
 
+  // What the module's PyModuleDef declares to the import system (PEP 489 slots): its kind of
+  // init, Py_mod_multiple_interpreters (3.12+) and Py_mod_gil (3.13+, PEP 703). Values are
+  // the macros' names; an absent slot is "" (CPython's default applies: multiple interpreters
+  // with a shared GIL only, and the GIL used). A module without Py_mod_gil is not thereby
+  // unfit for subinterpreters (#14 item 4): the matrix reports it, no check judges it.
+  struct Declarations {
+    std::string init;  // "single-phase", "multi-phase", or "" when there is no def (a Python module)
+    std::string multiple_interpreters;
+    std::string gil;
+  };
+  Declarations declarations(int module);
+
   // For `describe`: where a module would be imported from, without importing it:
   // kind is "extension", "builtin", "python" or "missing".
   struct Location {
