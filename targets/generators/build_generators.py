@@ -64,8 +64,11 @@ def digest(words, files=()):
 
 
 def python_facts(exe):
-    code = ("import sys, sysconfig, json; print(json.dumps({'minor': '%d.%d' % sys.version_info[:2], "
-            "'version': '%d.%d.%d' % sys.version_info[:3], 'suffix': sysconfig.get_config_var('EXT_SUFFIX'), "
+    # A debug build (Py_DEBUG: sys.gettotalrefcount) is "3.14d": its venv, stamps and logs must
+    # not be the release build's of the same minor version (the lane has both).
+    code = ("import sys, sysconfig, json; print(json.dumps({'minor': '%d.%d' % sys.version_info[:2] "
+            "+ ('d' if hasattr(sys, 'gettotalrefcount') else ''), "
+            "'version': '%d.%d.%d' % sys.version_info[:3] + ('d' if hasattr(sys, 'gettotalrefcount') else ''), 'suffix': sysconfig.get_config_var('EXT_SUFFIX'), "
             "'include': sysconfig.get_paths()['include']}))")
     return json.loads(subprocess.check_output([exe, "-c", code], text=True))
 
@@ -172,19 +175,34 @@ def build_cython(name, module_state, facts, vpy, out, log_dir):
     stamp.write_text(want)
 
 
+# The PyO3 crates this project carries, by the PyO3 version Debian ships them for: Debian 12's
+# librust-pyo3-dev is 0.17.3, Debian testing's 0.28.2 (the lane, #14). Their APIs differ, so
+# each has its own crate; the one whose PyO3 is in the registry is built.
+PYO3_CRATES = {"0.17.3": HERE / "pyo3", "0.28.2": HERE / "pyo3-0.28"}
+
+
+def debian_pyo3_version():
+    """The PyO3 version in Debian's registry that one of PYO3_CRATES is written for, or None."""
+    for version in PYO3_CRATES:
+        if (DEBIAN_CARGO_REGISTRY / f"pyo3-{version}").is_dir():
+            return version
+    return None
+
+
 def build_pyo3(name, py, facts, out, log_dir):
     cargo = shutil.which("cargo") or str(Path.home() / ".cargo" / "bin" / "cargo")
     if not Path(cargo).exists():
         raise Unavailable("no cargo on PATH (Rust is needed for the PyO3 fixture)")
-    if not (DEBIAN_CARGO_REGISTRY / "pyo3-0.17.3").is_dir():
-        raise Unavailable(f"PyO3 0.17.3 is not in {DEBIAN_CARGO_REGISTRY} (Debian package librust-pyo3-dev, "
-                          "in run.sh's TEST_PACKAGES)")
+    version = debian_pyo3_version()
+    if version is None:
+        raise Unavailable(f"none of PyO3 {', '.join(PYO3_CRATES)} is in {DEBIAN_CARGO_REGISTRY} (Debian package "
+                          "librust-pyo3-dev, in run.sh's TEST_PACKAGES)")
     # A copy of the crate with a cargo config of its own: offline, crates.io replaced by
     # Debian's directory, nothing written to ~/.cargo.
     crate = out / "pyo3" / "crate"
     if crate.exists():
         shutil.rmtree(crate)
-    shutil.copytree(HERE / "pyo3", crate)
+    shutil.copytree(PYO3_CRATES[version], crate)
     (crate / ".cargo").mkdir(exist_ok=True)
     (crate / ".cargo" / "config.toml").write_text(
         "[net]\noffline = true\n"
@@ -204,6 +222,7 @@ def build_pyo3(name, py, facts, out, log_dir):
             raise Unavailable(f"cargo could not resolve PyO3 offline:\n{tail(log)}")
         raise Failed(f"cargo build failed:\n{tail(log)}")
     shutil.copyfile(target_dir / "release" / f"lib{name}.so", out / "modules" / (name + facts["suffix"]))
+    return {"generator_version": version}
 
 
 # name -> builder(py, facts, vpy, out, log_dir). The module names are the fixtures' names in
@@ -223,8 +242,8 @@ def build_one(name, py, facts, vpy, venv_problem, out, log_dir):
     if name in NEEDS_VENV and venv_problem is not None:
         return venv_problem
     try:
-        MODULES[name](py, facts, vpy, out, log_dir)
-        return {"status": "built", "file": str(out / "modules" / (name + facts["suffix"]))}
+        facts_of_build = MODULES[name](py, facts, vpy, out, log_dir) or {}
+        return {"status": "built", "file": str(out / "modules" / (name + facts["suffix"])), **facts_of_build}
     except Unavailable as e:
         return {"status": "unavailable", "reason": str(e)}
     except Failed as e:
