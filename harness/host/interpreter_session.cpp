@@ -383,26 +383,24 @@ std::vector<std::pair<std::string, std::uintptr_t>> InterpreterSession::exceptio
   return classes;
 }
 
-bool InterpreterSession::is_single_phase(int module) {
-  ActiveInterpreter active(tstate());
+PyModuleDef* InterpreterSession::module_def(int module) {
   PyObject* modules = PyDict_GetItemString(probe_, "_modules");  // borrowed
   PyObject* m = modules ? PyList_GetItem(modules, module) : nullptr;
-  if (m == nullptr || !PyModule_Check(m)) {
-    PyErr_Clear();
-    return false;
-  }
-  PyModuleDef* def = PyModule_GetDef(m);
+  PyModuleDef* def = m != nullptr && PyModule_Check(m) ? PyModule_GetDef(m) : nullptr;
   PyErr_Clear();
+  return def;
+}
+
+bool InterpreterSession::is_single_phase(int module) {
+  ActiveInterpreter active(tstate());
+  PyModuleDef* def = module_def(module);
   return def != nullptr && def->m_slots == nullptr;
 }
 
 InterpreterSession::Declarations InterpreterSession::declarations(int module) {
   ActiveInterpreter active(tstate());
-  PyObject* modules = PyDict_GetItemString(probe_, "_modules");  // borrowed
-  PyObject* m = modules ? PyList_GetItem(modules, module) : nullptr;
   Declarations d;
-  PyModuleDef* def = m != nullptr && PyModule_Check(m) ? PyModule_GetDef(m) : nullptr;
-  PyErr_Clear();
+  PyModuleDef* def = module_def(module);
   if (def == nullptr) return d;
   if (def->m_slots == nullptr) {
     d.init = "single-phase";

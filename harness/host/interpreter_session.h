@@ -177,6 +177,9 @@ class InterpreterSession {
  private:
   PyObject* call(const char* function, std::initializer_list<PyObject*> args);
   PyThreadState* tstate() const;
+  // The PyModuleDef of the probe's module MODULE, or null (not a module object, no def); with
+  // this session's interpreter active.
+  PyModuleDef* module_def(int module);
 
   MainInterpreter& main_;
   const TargetSetup& setup_;
