@@ -32,9 +32,6 @@ ROOT=$CACHE/$SUITE
 case "$ROOT/" in
   "$CHECKOUT"/*) usage "ISOCHECK_LANE_CACHE must be outside the checkout ($CHECKOUT)" ;;
 esac
-# Written last when a root is complete: a root without it (an interrupted debootstrap) is
-# made again rather than trusted.
-READY=$ROOT/.isocheck-lane-ready
 # Inside the root: the copy of the work tree, its build directory and the survey's reports.
 LANE_DIR=/isocheck-lane
 
@@ -55,8 +52,6 @@ host_mirror() {
       END { if (found && uris != "") print uris }'
     cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
       awk -v want="$codename" '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i !~ /^\[/ && $i ~ /:\/\//) { if ($(i + 1) == want) print $i; break } }'
-    # Either kind of file may be missing (cat fails); an empty answer is handled by the caller.
-    true
   } | head -n 1
 }
 
@@ -64,6 +59,8 @@ mkdir -p "$CACHE"
 # Canonical, so that processes_in_root can compare it with /proc/PID/root.
 CACHE=$(cd "$CACHE" && pwd -P)
 ROOT=$CACHE/$SUITE
+# Written last when a root is complete: a root without it (an interrupted debootstrap) is
+# made again rather than trusted.
 READY=$ROOT/.isocheck-lane-ready
 exec 9>"$CACHE/$SUITE.lock"
 flock -n 9 || usage "another lane run holds $CACHE/$SUITE.lock"
@@ -75,6 +72,8 @@ if ! command -v debootstrap >/dev/null; then
 fi
 
 if [ ! -f "$READY" ]; then
+  # Either kind of sources file may be missing (cat fails under pipefail): an empty answer
+  # is the error below, not a silent exit.
   mirror=${ISOCHECK_LANE_MIRROR:-$(host_mirror || true)}
   [ -n "$mirror" ] || usage "no Debian mirror found in /etc/apt/sources*; set ISOCHECK_LANE_MIRROR=http://deb.debian.org/debian"
   rm -rf "$ROOT.tmp"
