@@ -133,12 +133,6 @@ mount_in_root() {
   mount "$@" "$target"
   MOUNTED+=("$target")
 }
-mount_in_root /proc -t proc proc
-mount_in_root /sys -t sysfs sysfs
-mount_in_root /dev --rbind /dev
-mount --make-rslave "$ROOT/dev"
-cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
-network_settings_into_root
 
 # In the background and waited for: bash runs a trap only once its foreground child is done,
 # so a TERM to the lane would otherwise wait for the whole test suite; `wait` is interrupted
@@ -168,6 +162,13 @@ network_settings_into_root() {
   fi
   return 0
 }
+
+mount_in_root /proc -t proc proc
+mount_in_root /sys -t sysfs sysfs
+mount_in_root /dev --rbind /dev
+mount --make-rslave "$ROOT/dev"
+cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+network_settings_into_root
 
 phase "apt in the root: update, upgrade, ${PYTHON_PACKAGES[*]}"
 in_root apt-get -o Acquire::Check-Valid-Until=false update -qq
