@@ -23,6 +23,7 @@
 #include <set>
 #include <thread>
 
+#include "core/catalog.h"
 #include "core/executor.h"
 #include "integration_support.h"
 
@@ -341,10 +342,11 @@ TEST_F(Fixtures, OneInitPerProcessIsAnOptOutAlsoWhereCPythonRanTheInitBeforeTheC
     // the cell's first import is already the module's second init:
     //  - 3.12 isolated: CPython runs PyInit_* inside the refusing interpreter, so cycle 2 gets
     //    the module's refusal where cycle 1 got CPython's (both refusals: same outcome class);
-    //  - 3.13 legacy: a subinterpreter's import runs PyInit_* in the main interpreter first,
-    //    then again in the subinterpreter (import_run_extension).
+    //  - 3.13 and later, legacy: a subinterpreter's import runs PyInit_* in the main
+    //    interpreter first, then again in the subinterpreter (import_run_extension; measured
+    //    on 3.13.0, 3.13.15, 3.14.8 and their debug builds).
     // Before the fix: 3.12 cycles[isolated] fail, every 3.13 legacy cell fail.
-    const bool py313 = py.minor == "3.13";
+    const bool py313 = py.release_minor() != "3.12";
     expect_matrix(*report_, "optout_init_once", py.version,
                   {{"import", "pass", py313 ? "unsupported" : "pass", "unsupported"},
                    {"reimport", "unsupported", "unsupported", "unsupported"},
@@ -1036,6 +1038,16 @@ TEST_F(Fixtures, ForkedHostsGiveTheSameOutcomesAsFreshlySpawnedOnes) {
   ASSERT_EQ(fresh.size(), (kFixtures.size() - 1) * pythons_.size() * 19);
   for (const auto& [cell, outcome] : fresh) {
     ASSERT_TRUE(forked.contains(cell)) << cell;
+    // A timing-dependent check's defect is a race: which of fail and crash a run sees is
+    // timing, not the fork (bad_exception_last_importer's concurrent cell: threads of own-GIL
+    // interpreters racing on one exception's refcount; a debug build's refcount assertions
+    // turn some of those races into SIGABRT). Both ways must still find the defect.
+    const CheckInfo* check = find_check(cell.substr(cell.rfind(':') + 1));
+    const auto is_defect = [](const std::string& o) { return o == "fail" || o == "crash"; };
+    if (check != nullptr && check->timing_dependent && is_defect(outcome)) {
+      EXPECT_TRUE(is_defect(forked.at(cell))) << cell << ": forked " << forked.at(cell) << ", fresh " << outcome;
+      continue;
+    }
     EXPECT_EQ(forked.at(cell), outcome) << cell << ": forked vs fresh process";
   }
 }
@@ -1322,6 +1334,13 @@ TEST(LeaksPerInterpreter, APackageThatImportsTheModuleInItsInitClaimsNothing) {
   }
 }
 
+// The python and ABI tags of a wheel built for PY (PEP 425; "cp314-cp314d" for a debug build,
+// whose ABI flag "d" is in the ABI tag only).
+std::string wheel_tags(const BuiltPython& py) {
+  const std::string python_tag = "cp" + py.release_minor().substr(0, 1) + py.release_minor().substr(2);
+  return python_tag + "-cp" + py.abi_tag();
+}
+
 // A wheel as the target (#15): its extension modules are checked under the Python its tag
 // names, from a copy unpacked into the cache (XDG_CACHE_HOME), nothing installed.
 TEST(Wheels, EachWheelIsCheckedUnderThePythonItsTagNames) {
@@ -1329,8 +1348,7 @@ TEST(Wheels, EachWheelIsCheckedUnderThePythonItsTagNames) {
   const std::vector<BuiltPython> pythons = built_pythons();
   std::vector<std::string> wheels;
   for (const BuiltPython& py : pythons) {
-    const std::string tag = "cp" + py.minor.substr(0, 1) + py.minor.substr(2);
-    const fs::path wheel = dir / ("mypkg-1.0-" + tag + "-" + tag + "-linux_x86_64.whl");
+    const fs::path wheel = dir / ("mypkg-1.0-" + wheel_tags(py) + "-linux_x86_64.whl");
     const fs::path good = fixture_file("good_isolated", py), bad = fixture_file("bad_static_type", py);
     const std::string script =
         "import sys, zipfile\n"
@@ -1395,10 +1413,9 @@ TEST(Wheels, SurveyOfADirectoryOfWheelsWithAPurePythonDependency) {
                                                             "helper.py", (dir / "helper.py").string()});
   ASSERT_EQ(pure.exit_code, 0) << pure.err;
   for (const BuiltPython& py : pythons) {
-    const std::string tag = "cp" + py.minor.substr(0, 1) + py.minor.substr(2);
     const fs::path so = fixture_file("good_isolated", py);
     const DriverRun made = run_program(py.executable, {"-I", "-c", zip_script,
-                                                       (dir / ("mypkg-1.0-" + tag + "-" + tag + "-linux_x86_64.whl")).string(),
+                                                       (dir / ("mypkg-1.0-" + wheel_tags(py) + "-linux_x86_64.whl")).string(),
                                                        "mypkg/__init__.py", "-", "mypkg/" + so.filename().string(), so.string()});
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }

@@ -114,12 +114,16 @@ std::vector<std::string> wheel_pythons(const WheelName& name) {
   if (name.abi_tag == "abi3" || name.abi_tag == "none") return {};
   std::vector<std::string> minors;
   static const std::regex cpython(R"(^cp([0-9])([0-9]+)$)");
+  // A debug build's ABI flag is in the ABI tag only ("cp314-cp314d", PEP 3149): its files
+  // carry that build's extension suffix, so only the debug host (key "3.14d") can load them.
+  static const std::regex debug_abi(R"(^cp[0-9]+d$)");
+  const std::string debug = std::regex_match(name.abi_tag, debug_abi) ? "d" : "";
   size_t start = 0;
   while (start <= name.python_tag.size()) {
     const size_t dot = std::min(name.python_tag.find('.', start), name.python_tag.size());
     const std::string tag = name.python_tag.substr(start, dot - start);
     std::smatch m;
-    if (std::regex_match(tag, m, cpython)) minors.push_back(m[1].str() + "." + m[2].str());
+    if (std::regex_match(tag, m, cpython)) minors.push_back(m[1].str() + "." + m[2].str() + debug);
     start = dot + 1;
   }
   return minors;

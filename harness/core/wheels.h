@@ -28,7 +28,8 @@ struct WheelName {
 // nullopt when `file_name` is not a wheel's name.
 std::optional<WheelName> parse_wheel_name(std::string_view file_name);
 
-// The CPython minor versions ("3.13") the wheel is built for; empty when any CPython can load it
+// The CPython minor versions ("3.13"; "3.14d" for a debug ABI tag, cp314d) the wheel is built
+// for; empty when any CPython can load it
 // (the stable ABI, abi3: one build for every version from its tag on).
 std::vector<std::string> wheel_pythons(const WheelName& name);
 

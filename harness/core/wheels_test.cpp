@@ -33,6 +33,11 @@ TEST(WheelPythons, VersionSpecificTagsNameTheirMinorsAndAbi3NamesAny) {
   EXPECT_TRUE(wheel_pythons(*parse_wheel_name("p-1-py3-none-any.whl")).empty());
 }
 
+TEST(WheelPythons, ADebugAbiTagNamesTheDebugBuild) {
+  EXPECT_EQ(wheel_pythons(*parse_wheel_name("p-1-cp314-cp314d-linux_x86_64.whl")), (std::vector<std::string>{"3.14d"}));
+  EXPECT_EQ(wheel_pythons(*parse_wheel_name("p-1-cp314-cp314-linux_x86_64.whl")), (std::vector<std::string>{"3.14"}));
+}
+
 TEST(WheelArgument, OnlyAPlainArgumentEndingInWhl) {
   EXPECT_TRUE(is_wheel_argument("dist/p-1-cp313-cp313-linux_x86_64.whl"));
   EXPECT_FALSE(is_wheel_argument("mod=build/mod.whl"));

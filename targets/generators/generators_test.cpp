@@ -222,6 +222,13 @@ TEST_F(Generators, NanobindModuleIsRefusedByOwnGilInterpretersAndBreaksTwoLiveLe
   }
 }
 
+// Cython's reinit: the re-initialised interpreter reaches the finalised one's module object
+// and types through C globals. A release build reads what is left of them (`fail`); a debug
+// build's allocator has overwritten freed memory and its assertions may stop the process while
+// the second interpreter is finalised: SIGABRT in some runs (3 of 3 in one lane run, 0 of 3 in
+// the next, 3.14.8d). Either is the same defect.
+std::string cython_reinit(const BuiltPython& py) { return py.minor.ends_with('d') ? "fail|crash" : "fail"; }
+
 TEST_F(Generators, CythonDefaultBuildKeepsOneModuleObjectInOneInterpreterPerProcess) {
   REQUIRE_BUILT("gen_cython");
   for (const auto& py : pythons_) {
@@ -246,7 +253,7 @@ TEST_F(Generators, CythonDefaultBuildKeepsOneModuleObjectInOneInterpreterPerProc
                    {"heap-types", "fail", "-", "-"},
                    {"concurrent", "-", "-", "unsupported"},
                    {"teardown", "-", "unsupported", "unsupported"},
-                   {"reinit", "fail", "-", "-"},
+                   {"reinit", cython_reinit(py), "-", "-"},
                    // The static type __pyx_type_..._Counter, as heap-types finds at run time
                    // (lint judges by symbol facts, not names: #17 item 5).
                    {"lint", "-", "-", "-", "fail"}});
@@ -282,7 +289,7 @@ TEST_F(Generators, CythonModuleStateBuildWorksInEveryConfigUntilItsModuleObjectI
                    {"heap-types", "pass", "-", "-"},
                    {"concurrent", "-", "-", "pass"},
                    {"teardown", "-", "pass", "pass"},
-                   {"reinit", "fail", "-", "-"},
+                   {"reinit", cython_reinit(py), "-", "-"},
                    // No static type, no PyGILState_*; but Cython's module-state lookup table
                    // (__Pyx_ModuleStateLookup_*: a process-wide map from interpreter to module
                    // state, guarded by a mutex) is writable global data, and lint cannot tell a
@@ -309,7 +316,7 @@ TEST_F(Generators, PyO3ModuleIsInitialisedOncePerProcessAndSaysSoEverywhereElse)
     // isolated refuses single-phase init. On 3.13 a subinterpreter's import runs PyInit_* in
     // the main interpreter first and then again in the subinterpreter, so legacy never gets
     // the module at all (#15). #[pyclass] types are heap types (PyType_FromSpec).
-    const bool py313 = py.release_minor() == "3.13";
+    const bool py313 = py.release_minor() != "3.12";  // 3.13 and later (optout_init_once's test)
     expect_matrix(*report_, "gen_pyo3", py.version,
                   {{"import", "pass", py313 ? "unsupported" : "pass", "unsupported"},
                    {"reimport", "unsupported", "unsupported", "unsupported"},
