@@ -33,13 +33,21 @@ using namespace isocheck;
 
 namespace {
 
-// The hosts and their manifest sit next to the driver (CMAKE_RUNTIME_OUTPUT_DIRECTORY);
-// ISOCHECK_HOSTS names another manifest.
+fs::path self_dir() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path(".") : self.parent_path();
+}
+
+// In a build tree the hosts and their manifest sit next to the driver
+// (CMAKE_RUNTIME_OUTPUT_DIRECTORY); installed (cmake --install, pip), in ../libexec/isocheck
+// (cmake/IsocheckInstall.cmake). ISOCHECK_HOSTS names another manifest.
 fs::path default_manifest() {
   if (const char* env = std::getenv("ISOCHECK_HOSTS")) return env;
   std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return (ec ? fs::path(".") : self.parent_path()) / "isocheck-hosts.json";
+  const fs::path beside = self_dir() / "isocheck-hosts.json";
+  const fs::path installed = (self_dir() / ".." / "libexec" / "isocheck" / "isocheck-hosts.json").lexically_normal();
+  return !fs::exists(beside, ec) && fs::exists(installed, ec) ? installed : beside;
 }
 
 std::string self_path() {
