@@ -97,8 +97,13 @@ fs::path default_host_cache() {
 
 std::string source_fingerprint(const fs::path& dir) {
   std::vector<fs::path> files;
-  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file()) files.push_back(entry.path().lexically_relative(dir));
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
+    // pip byte-compiles the .py files it installs (cmake/marshal_probe.py): not source.
+    if (it->is_directory() && it->path().filename() == "__pycache__") {
+      it.disable_recursion_pending();
+    } else if (it->is_regular_file()) {
+      files.push_back(it->path().lexically_relative(dir));
+    }
   }
   std::sort(files.begin(), files.end());
   Fnv1a64 hash;

@@ -25,7 +25,8 @@ namespace isocheck {
 // ${XDG_CACHE_HOME:-~/.cache}/isocheck/hosts
 std::filesystem::path default_host_cache();
 
-// 16 hex digits over every regular file under `dir`: relative paths and contents, in path order.
+// 16 hex digits over every regular file under `dir`: relative paths and contents, in path order;
+// __pycache__ directories (pip compiles the .py files it installs) are not source.
 std::string source_fingerprint(const std::filesystem::path& dir);
 
 // The cache entry's name: "<version>-<16 hex digits>" of the source's fingerprint, the

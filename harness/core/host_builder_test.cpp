@@ -74,12 +74,14 @@ TEST(HostCacheKey, NamesTheVersionAndChangesWithSourceInterpreterAndVersion) {
   EXPECT_NE(host_cache_key("ab", "c", "3.13.0"), host_cache_key("a", "bc", "3.13.0"));
 }
 
-TEST(SourceFingerprint, ChangesWithAFilesContentOrNameOnly) {
+TEST(SourceFingerprint, ChangesWithAFilesContentOrNameAndIgnoresBytecode) {
   BuilderTempDir dir;
   write_file(dir.path() / "CMakeLists.txt", "project(x)\n");
   write_file(dir.path() / "harness" / "a.cpp", "int a;\n");
   const std::string first = source_fingerprint(dir.path());
   EXPECT_EQ(first.size(), 16u);
+  EXPECT_EQ(first, source_fingerprint(dir.path()));
+  write_file(dir.path() / "cmake" / "__pycache__" / "marshal_probe.cpython-313.pyc", "bytecode");
   EXPECT_EQ(first, source_fingerprint(dir.path()));
   write_file(dir.path() / "harness" / "a.cpp", "int b;\n");
   const std::string edited = source_fingerprint(dir.path());
