@@ -5,6 +5,7 @@
 #   2. python3.N found on PATH, kept only when it actually runs (pyenv shims exit 127
 #      unless their version is selected; see spec/primer.md);
 #   3. every version under pyenv's root ($PYENV_ROOT, `pyenv root`, or ~/.pyenv).
+# With ISOCHECK_DISCOVER_PYTHONS=OFF only the first (a pip install, a host built on demand).
 #
 # Each accepted interpreter is described by running it once with a small probe and
 # yields, for its key V, the cache-free variables
@@ -17,6 +18,7 @@
 # line saying so and no host; it never fails the configure.
 
 set(ISOCHECK_PYTHONS "" CACHE STRING "Extra CPython executables to build hosts for (;-list)")
+option(ISOCHECK_DISCOVER_PYTHONS "Look for CPythons on PATH and in pyenv besides ISOCHECK_PYTHONS" ON)
 set(ISOCHECK_MIN_PYTHON "3.12")
 
 set(_isocheck_probe [=[
@@ -58,8 +60,9 @@ function(_isocheck_describe_python exe out_ok)
   set(${out_ok} TRUE PARENT_SCOPE)
 endfunction()
 
-function(isocheck_discover_pythons)
-  set(candidates ${ISOCHECK_PYTHONS})
+# Appends to the list `out` the interpreters found on PATH and under pyenv's root.
+function(_isocheck_discovered_candidates out)
+  set(candidates ${${out}})
   foreach(minor RANGE 12 20)
     # python3.Nd: the debug build's name (Debian's python3.N-dbg, `make altinstall` of
     # --with-pydebug).
@@ -81,6 +84,14 @@ function(isocheck_discover_pythons)
   file(GLOB pyenv_exes "${pyenv_root}/versions/*/bin/python3")
   list(SORT pyenv_exes COMPARE NATURAL ORDER DESCENDING)
   list(APPEND candidates ${pyenv_exes})
+  set(${out} "${candidates}" PARENT_SCOPE)
+endfunction()
+
+function(isocheck_discover_pythons)
+  set(candidates ${ISOCHECK_PYTHONS})
+  if(ISOCHECK_DISCOVER_PYTHONS)
+    _isocheck_discovered_candidates(candidates)
+  endif()
 
   set(versions "")
   foreach(exe IN LISTS candidates)

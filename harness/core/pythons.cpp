@@ -7,7 +7,10 @@
 #include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "core/find_program.h"
+#include "core/host_builder.h"
 #include "core/usage_error.h"
 
 namespace isocheck {
@@ -73,7 +76,7 @@ std::string interpreter_version(const std::string& exe, HostExecutor& executor) 
 }
 
 PythonTarget serve_executable(const std::vector<PythonTarget>& built, const std::string& request,
-                              HostExecutor& executor) {
+                              HostExecutor& executor, HostBuilder* builder) {
   std::error_code ec;
   const fs::path exe = fs::absolute(request, ec);
   if (!fs::exists(exe, ec) || ::access(exe.c_str(), X_OK) != 0) {
@@ -91,6 +94,13 @@ PythonTarget serve_executable(const std::vector<PythonTarget>& built, const std:
       return served;
     }
   }
+  if (builder != nullptr && !version_less(minor, "3.12")) {
+    PythonTarget served = builder->host_for(exe.string(), version);
+    served.executable = exe.string();
+    served.requested_as = exe.string();
+    served.version = version;
+    return served;
+  }
   throw UsageError(fmt::format("--python {} is Python {}, but no isocheck host was built for {} (built: {}); "
                                "{}reconfigure with -DISOCHECK_PYTHONS={}",
                                request, version, minor, version_list(built),
@@ -98,10 +108,32 @@ PythonTarget serve_executable(const std::vector<PythonTarget>& built, const std:
                                exe.string()));
 }
 
+// An installed isocheck asked for a minor version it has no host for: python3.N on PATH, when
+// it is that version, gets one built. Empty when there is none (or it is a shim that fails).
+std::optional<PythonTarget> build_for_version(const std::string& request, HostExecutor& executor,
+                                              HostBuilder& builder) {
+  const bool debug = request.back() == 'd';
+  if (std::count(request.begin(), request.end(), '.') != 1) return std::nullopt;  // "3.13", not "3.13.0"
+  const std::string exe = find_on_path("python" + request);
+  if (exe.empty()) return std::nullopt;
+  std::string version;
+  try {
+    version = interpreter_version(exe, executor);
+  } catch (const UsageError&) {
+    return std::nullopt;
+  }
+  if (version.substr(0, version.rfind('.')) + (debug ? "d" : "") != request) return std::nullopt;
+  PythonTarget served = builder.host_for(exe, version);
+  served.executable = exe;
+  served.version = version;
+  return served;
+}
+
 }  // namespace
 
 std::vector<PythonTarget> select_pythons(const std::vector<PythonTarget>& built,
-                                         const std::vector<std::string>& requests, HostExecutor& executor) {
+                                         const std::vector<std::string>& requests, HostExecutor& executor,
+                                         HostBuilder* builder) {
   if (requests.empty()) {
     if (built.empty()) {
       throw UsageError("no usable Python: no CPython >= 3.12 with a shared libpython was found at build time; "
@@ -120,14 +152,24 @@ std::vector<PythonTarget> select_pythons(const std::vector<PythonTarget>& built,
         throw UsageError(fmt::format("--python {}: isocheck needs CPython 3.12 or later (PEP 684 subinterpreters; "
                                      "built: {})", request, version_list(built)));
       }
-      if (it == built.end()) {
+      if (it == built.end() && builder != nullptr) {
+        if (std::optional<PythonTarget> served = build_for_version(request, executor, *builder)) {
+          chosen = std::move(*served);
+        }
+      }
+      if (it == built.end() && chosen.host.empty() && builder != nullptr) {
+        throw UsageError(fmt::format("--python {}: no isocheck host for that version (built: {}) and no python{} "
+                                     "on PATH to build one for; name the interpreter: --python /path/to/python{}",
+                                     request, version_list(built), request, request));
+      }
+      if (it == built.end() && chosen.host.empty()) {
         throw UsageError(fmt::format("--python {}: no isocheck host for that version (built: {}); "
                                      "reconfigure with -DISOCHECK_PYTHONS=/path/to/python{}",
                                      request, version_list(built), request));
       }
-      chosen = *it;
+      if (it != built.end()) chosen = *it;
     } else {
-      chosen = serve_executable(built, request, executor);
+      chosen = serve_executable(built, request, executor, builder);
     }
     auto same = std::find_if(selected.begin(), selected.end(),
                              [&](const PythonTarget& p) { return p.version == chosen.version; });

@@ -5,11 +5,13 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <ostream>
 
 #include "core/catalog.h"
 #include "core/classify.h"
 #include "core/find_program.h"
+#include "core/host_builder.h"
 #include "core/pythons.h"
 #include "core/run_command.h"
 #include "core/usage_error.h"
@@ -136,8 +138,10 @@ int run_repro(ReproRequest request, HostExecutor& executor, std::ostream& out) {
   if (const auto config = parse_config(spec.config)) options.configs = {*config};
   validate_run_inputs(options);
 
-  const std::vector<PythonTarget> pythons =
-      select_pythons(load_host_manifest(request.host_manifest), {spec.python}, executor);
+  std::optional<HostBuilder> builder;
+  if (!request.host_source.empty()) builder.emplace(request.host_source, default_host_cache(), executor, out);
+  const std::vector<PythonTarget> pythons = select_pythons(load_host_manifest(request.host_manifest), {spec.python},
+                                                           executor, builder ? &*builder : nullptr);
   const ModuleAvailability availability = locate_modules(options, pythons, executor);
   const std::vector<PlannedCell> cells = plan_cells(options, pythons, availability);
   if (cells.size() != 1) throw UsageError(fmt::format("repro {}: does not name one cell", request.cell));

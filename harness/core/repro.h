@@ -29,6 +29,7 @@ struct ReproRequest {
   RunOptions options;  // --path, --exercise, --cycles, --timeout as for `run`
   bool gdb = false;
   std::filesystem::path host_manifest;
+  std::filesystem::path host_source;  // as RunRequest::host_source
   std::string driver;  // this executable, for the isolated symboliser (empty: in process)
 };
 

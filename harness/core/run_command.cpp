@@ -17,6 +17,7 @@
 #include "core/baseline.h"
 #include "core/classify.h"
 #include "core/gate.h"
+#include "core/host_builder.h"
 #include "core/interrupt.h"
 #include "core/module_args.h"
 #include "core/progress.h"
@@ -302,6 +303,12 @@ std::optional<Baseline> validate_request(RunRequest& request) {
   return std::nullopt;
 }
 
+// An installed driver builds hosts for Pythons it has none for (core/host_builder.h).
+std::optional<HostBuilder> host_builder_for(const RunRequest& request, HostExecutor& executor, std::ostream& progress) {
+  if (request.host_source.empty()) return std::nullopt;
+  return std::optional<HostBuilder>(std::in_place, request.host_source, default_host_cache(), executor, progress);
+}
+
 // Wheels among the MODULE arguments become the modules inside them (core/wheels.h); unless the
 // run names its Pythons, it runs under those the wheels are built for that have a host.
 void take_modules_from_wheels(RunRequest& request, const std::vector<PythonTarget>& built, HostExecutor& executor) {
@@ -330,8 +337,13 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
   }
   const std::vector<PythonTarget> built = load_host_manifest(request.host_manifest);
   take_modules_from_wheels(request, built, executor);
+  if (request.python_requests.empty() && !request.default_python.empty()) {
+    request.python_requests = {request.default_python};
+  }
   const std::optional<Baseline> baseline = validate_request(request);
-  const std::vector<PythonTarget> pythons = select_pythons(built, request.python_requests, executor);
+  std::optional<HostBuilder> builder = host_builder_for(request, executor, progress);
+  const std::vector<PythonTarget> pythons =
+      select_pythons(built, request.python_requests, executor, builder ? &*builder : nullptr);
   const ModuleAvailability availability = locate_modules(request.options, pythons, executor);
   return execute(request, executor, pythons, availability, baseline, out, progress);
 }
@@ -370,8 +382,12 @@ int survey_command(RunRequest request, HostExecutor& executor, std::ostream& out
     return run_command(std::move(request), executor, out, progress);
   }
   const std::optional<Baseline> baseline = validate_request(request);
-  const std::vector<PythonTarget> pythons =
-      select_pythons(load_host_manifest(request.host_manifest), request.python_requests, executor);
+  if (request.python_requests.empty() && !request.default_python.empty()) {
+    request.python_requests = {request.default_python};
+  }
+  std::optional<HostBuilder> builder = host_builder_for(request, executor, progress);
+  const std::vector<PythonTarget> pythons = select_pythons(
+      load_host_manifest(request.host_manifest), request.python_requests, executor, builder ? &*builder : nullptr);
   const ModuleAvailability availability = survey_modules(request.options, pythons, executor);
   return execute(request, executor, pythons, availability, baseline, out, progress);
 }

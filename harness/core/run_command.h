@@ -25,6 +25,12 @@ struct RunRequest {
   std::optional<Shard> shard;                     // --shard I/N: run only this part of the cells
   ReportOutputs reports;  // --json, --junit, --markdown, --html, --badge, --badge-json
   std::filesystem::path host_manifest;
+  // The sources of a host, for a Python that has none (an installed driver's
+  // share/isocheck/source, core/host_builder.h); empty: no host is built on demand.
+  std::filesystem::path host_source;
+  // The interpreter a run without --python uses, when set (an installed driver's venv python);
+  // empty: every host of the manifest.
+  std::string default_python;
   bool color = false;
   bool live_progress = false;  // stderr is a terminal: one live progress line (core/progress.h)
   bool survey = false;         // the survey's compact matrix instead of one matrix per module

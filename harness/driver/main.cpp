@@ -33,13 +33,40 @@ using namespace isocheck;
 
 namespace {
 
-// The hosts and their manifest sit next to the driver (CMAKE_RUNTIME_OUTPUT_DIRECTORY);
-// ISOCHECK_HOSTS names another manifest.
+fs::path self_dir() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path(".") : self.parent_path();
+}
+
+// In a build tree the hosts and their manifest sit next to the driver
+// (CMAKE_RUNTIME_OUTPUT_DIRECTORY); installed (cmake --install, pip), in ../libexec/isocheck
+// (cmake/IsocheckInstall.cmake). ISOCHECK_HOSTS names another manifest.
 fs::path default_manifest() {
   if (const char* env = std::getenv("ISOCHECK_HOSTS")) return env;
   std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return (ec ? fs::path(".") : self.parent_path()) / "isocheck-hosts.json";
+  const fs::path beside = self_dir() / "isocheck-hosts.json";
+  const fs::path installed = (self_dir() / ".." / "libexec" / "isocheck" / "isocheck-hosts.json").lexically_normal();
+  return !fs::exists(beside, ec) && fs::exists(installed, ec) ? installed : beside;
+}
+
+// An installed driver carries the sources of a host (../share/isocheck/source) and builds one
+// for a Python that has none (core/host_builder.h); a build tree's driver does not: there,
+// reconfiguring with -DISOCHECK_PYTHONS adds the host.
+fs::path default_host_source() {
+  std::error_code ec;
+  const fs::path source = (self_dir() / ".." / "share" / "isocheck" / "source").lexically_normal();
+  return fs::exists(source / "CMakeLists.txt", ec) ? source : fs::path();
+}
+
+// A driver installed in a venv checks the venv's Python unless told otherwise: pip ran with
+// it, and it stays right where the manifest's interpreter would not (a wheel pip cached in one
+// venv and installed into another names the first one's python).
+std::string default_python() {
+  std::error_code ec;
+  const fs::path python = self_dir() / "python";
+  if (default_host_source().empty() || !fs::exists(self_dir() / ".." / "pyvenv.cfg", ec)) return "";
+  return fs::exists(python, ec) ? python.lexically_normal().string() : "";
 }
 
 std::string self_path() {
@@ -281,6 +308,7 @@ int main(int argc, char** argv) {
       repro_request.options.timeout = std::chrono::milliseconds(static_cast<long long>(repro_timeout_s * 1000));
       repro_request.options.program = program_for_repro();
       repro_request.host_manifest = default_manifest();
+      repro_request.host_source = default_host_source();
       repro_request.driver = self_path();
       if (repro_keep_core) repro_request.options.core_dir = fs::current_path().string();
       ProcessExecutor executor;
@@ -312,6 +340,8 @@ int main(int argc, char** argv) {
       request.options.core_dir = fs::absolute(report_dir.empty() ? fs::path(".") : report_dir).lexically_normal().string();
     }
     request.host_manifest = default_manifest();
+    request.host_source = default_host_source();
+    request.default_python = default_python();
     request.options.program = program_for_repro();
     request.color = ::isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr;
     request.live_progress = ::isatty(STDERR_FILENO) == 1;
