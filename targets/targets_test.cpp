@@ -330,8 +330,37 @@ TEST_F(Fixtures, ImportCellsReportTheModulesDeclaredSlots) {
       } else {
         EXPECT_FALSE(details.contains("Py_mod_gil")) << d.module << ": no such slot before 3.13";
       }
+      // lint reads the same declarations from the file (#14 item 4): a plain C module's
+      // `return PyModuleDef_Init(&def);` and its static slot table are readable.
+      const json& read = cell(*report_, d.module, py.version, "lint", "-")["details"]["declarations"];
+      EXPECT_EQ(read.value("init", ""), d.init) << d.module << " " << py.version << ": " << read;
+      if (d.init == "multi-phase") {
+        EXPECT_EQ(read.value("Py_mod_multiple_interpreters", ""), d.multiple_interpreters) << d.module;
+        EXPECT_EQ(read.value("Py_mod_gil", ""), has_gil_slot ? d.gil : "absent") << d.module << " " << py.version;
+      }
     }
   }
+}
+
+// Wherever lint reads a module's declarations from its file, the imported module agrees: the
+// static reading never claims what the running module does not declare.
+TEST_F(Fixtures, LintsDeclarationsAgreeWithTheImportedModulesWhereverItCanReadThem) {
+  size_t compared = 0;
+  for (const auto& py : pythons_) {
+    for (const std::string& module : kFixtures) {
+      const json& read = cell(*report_, module, py.version, "lint", "-")["details"]["declarations"];
+      const json& imported = cell(*report_, module, py.version, "import", "main")["details"];
+      if (read.value("init", "unknown") == "unknown" || !imported.contains("init")) continue;
+      ++compared;
+      EXPECT_EQ(read["init"], imported["init"]) << module << " " << py.version;
+      for (const char* slot : {"Py_mod_multiple_interpreters", "Py_mod_gil"}) {
+        if (imported.contains(slot) && read.contains(slot)) {
+          EXPECT_EQ(read[slot], imported[slot]) << module << " " << py.version << " " << slot;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, pythons_.size() * 10) << "lint read too few fixtures' declarations to compare";
 }
 
 TEST_F(Fixtures, OneInitPerProcessIsAnOptOutAlsoWhereCPythonRanTheInitBeforeTheCellsFirstImport) {
@@ -1042,7 +1071,7 @@ TEST_F(Fixtures, ForkedHostsGiveTheSameOutcomesAsFreshlySpawnedOnes) {
     // timing, not the fork (bad_exception_last_importer's concurrent cell: threads of own-GIL
     // interpreters racing on one exception's refcount; a debug build's refcount assertions
     // turn some of those races into SIGABRT). Both ways must still find the defect.
-    const CheckInfo* check = find_check(cell.substr(cell.rfind(':') + 1));
+    const isocheck::CheckInfo* check = isocheck::find_check(cell.substr(cell.rfind(':') + 1));
     const auto is_defect = [](const std::string& o) { return o == "fail" || o == "crash"; };
     if (check != nullptr && check->timing_dependent && is_defect(outcome)) {
       EXPECT_TRUE(is_defect(forked.at(cell))) << cell << ": forked " << forked.at(cell) << ", fresh " << outcome;

@@ -5,16 +5,11 @@
 #include <algorithm>
 #include <memory>
 
+#include "core/x86_decoder.h"
+
 namespace isocheck {
 
 namespace {
-
-using CapstoneHandle = std::unique_ptr<csh, void (*)(csh*)>;
-
-void close_capstone(csh* handle) {
-  cs_close(handle);
-  delete handle;
-}
 
 // The addresses RIP-relative operands of the section's instructions write or take; false when
 // a stretch of it does not decode (data in the code, or an instruction capstone does not know).
@@ -75,12 +70,8 @@ void scan_relocations(Elf* elf, std::vector<GElf_Addr>& touched) {
 std::optional<DataWrites> DataWrites::analyse(Elf* elf) {
   GElf_Ehdr ehdr;
   if (gelf_getehdr(elf, &ehdr) == nullptr || ehdr.e_machine != EM_X86_64) return std::nullopt;
-  CapstoneHandle handle(new csh{}, close_capstone);
-  if (cs_open(CS_ARCH_X86, CS_MODE_64, handle.get()) != CS_ERR_OK) {
-    delete handle.release();
-    return std::nullopt;
-  }
-  cs_option(*handle, CS_OPT_DETAIL, CS_OPT_ON);
+  const X86Decoder handle = open_x86_64_decoder();
+  if (!handle) return std::nullopt;
   DataWrites writes;
   for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
     GElf_Shdr header;

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/data_writes.h"
+#include "core/module_slots.h"
 
 namespace isocheck {
 
@@ -795,6 +796,33 @@ HostVerdict verdict_from(const std::vector<Finding>& findings, const std::vector
   return verdict;
 }
 
+// What the module declares (#14 item 4), read from its PyModuleDef without loading it, in the
+// words of the import cell's details (InterpreterSession::declarations). Only reported: a
+// module without Py_mod_gil keeps the GIL on a free-threaded build, which says nothing about
+// its isolation. "unknown" where the file does not tell (a def filled in at run time).
+ordered_json declarations(Elf* elf, const std::vector<Symbol>& exported, const DynamicInterface& interface,
+                          const std::string& so_path) {
+  ordered_json d = ordered_json::object();
+  if (interface.entry_points.empty()) return d;
+  if (single_phase_finding(interface, so_path)) {
+    d["init"] = "single-phase";
+    return d;
+  }
+  const std::string entry = main_entry_point(interface.entry_points, so_path);
+  const auto symbol = std::find_if(exported.begin(), exported.end(), [&](const Symbol& s) { return s.name == entry; });
+  const std::optional<StaticSlots> slots =
+      symbol == exported.end() ? std::nullopt
+                               : read_static_slots(elf, symbol->address, entry.substr(std::string_view("PyInit_").size()));
+  if (!slots) {
+    d["init"] = "unknown";
+    return d;
+  }
+  d["init"] = "multi-phase";
+  d["Py_mod_multiple_interpreters"] = slots->multiple_interpreters;
+  d["Py_mod_gil"] = slots->gil;
+  return d;
+}
+
 HostVerdict lint(const std::string& so_path) {
   const ElfHandle file(so_path);
   Elf* elf = file.get();
@@ -807,7 +835,8 @@ HostVerdict lint(const std::string& so_path) {
     throw Unlintable(fmt::format("{} has no dynamic symbol table, so it cannot be an extension module",
                                  so_path));
   }
-  const DynamicInterface interface = read_dynamic_interface(read_symbols(elf, dynsym));
+  const std::vector<Symbol> exported = read_symbols(elf, dynsym);
+  const DynamicInterface interface = read_dynamic_interface(exported);
   // .symtab also has the `static` objects; a stripped file only has the exported ones.
   Elf_Scn* symtab = find_section_of_type(elf, SHT_SYMTAB);
   const std::vector<Symbol> data_symbols = read_symbols(elf, symtab != nullptr ? symtab : dynsym);
@@ -833,6 +862,7 @@ HostVerdict lint(const std::string& so_path) {
   verdict.details["skipped_definition_tables"] = globals.skipped;
   verdict.details["undescribed_objects"] = globals.undescribed;
   verdict.details["notes"] = notes;
+  verdict.details["declarations"] = declarations(elf, exported, interface, so_path);
   verdict.metrics["findings"] = findings.size();
   verdict.metrics["writable_globals"] = globals.state.size();
   return verdict;

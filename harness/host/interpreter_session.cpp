@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 
+#include "core/module_slots.h"
 #include "host/native_origin.h"
 #include "host/probe_code.h"
 #include "host/probe_source.h"
@@ -411,15 +412,12 @@ InterpreterSession::Declarations InterpreterSession::declarations(int module) {
     const auto value = reinterpret_cast<std::uintptr_t>(slot->value);
 #ifdef Py_mod_multiple_interpreters
     if (slot->slot == Py_mod_multiple_interpreters) {
-      d.multiple_interpreters = value == 0   ? "Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED"
-                                : value == 1 ? "Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED"
-                                : value == 2 ? "Py_MOD_PER_INTERPRETER_GIL_SUPPORTED"
-                                             : fmt::format("unknown value {}", value);
+      d.multiple_interpreters = multiple_interpreters_name(value);
     }
 #endif
 #ifdef Py_mod_gil
     if (slot->slot == Py_mod_gil) {
-      d.gil = value == 0 ? "Py_MOD_GIL_USED" : value == 1 ? "Py_MOD_GIL_NOT_USED" : fmt::format("unknown value {}", value);
+      d.gil = gil_name(value);
     }
 #endif
   }
