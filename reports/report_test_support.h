@@ -17,6 +17,7 @@
 #include <string>
 
 #include "core/model.h"
+#include "core/temp_dir_test_support.h"
 
 namespace isocheck::testing {
 
@@ -165,22 +166,5 @@ inline CommandResult run_shell(const std::string& command) {
 inline bool have_program(const std::string& name) {
   return run_shell("command -v " + name + " >/dev/null 2>&1").exit_code == 0;
 }
-
-// A fresh temporary directory, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "isocheck-reports-XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace isocheck::testing

@@ -12,30 +12,14 @@
 #include <string>
 
 #include "core/usage_error.h"
+#include "core/temp_dir_test_support.h"
 
 namespace isocheck {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::TempDir;
 using ::testing::HasSubstr;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "isocheck-atomic-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, ec);
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string read_all(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);

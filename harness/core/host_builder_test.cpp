@@ -14,34 +14,15 @@
 #include <thread>
 
 #include "core/usage_error.h"
+#include "core/temp_dir_test_support.h"
 
 namespace isocheck {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::TempDir;
+using testing::write_file;
 using ::testing::HasSubstr;
-
-class BuilderTempDir {
- public:
-  BuilderTempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "isocheck-host-builder-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~BuilderTempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-void write_file(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file) << text;
-}
 
 // Sets an environment variable for the scope of a test.
 class ScopedEnv {
@@ -75,7 +56,7 @@ TEST(HostCacheKey, NamesTheVersionAndChangesWithSourceInterpreterAndVersion) {
 }
 
 TEST(SourceFingerprint, ChangesWithAFilesContentOrNameAndIgnoresBytecode) {
-  BuilderTempDir dir;
+  TempDir dir;
   write_file(dir.path() / "CMakeLists.txt", "project(x)\n");
   write_file(dir.path() / "harness" / "a.cpp", "int a;\n");
   const std::string first = source_fingerprint(dir.path());
@@ -96,7 +77,7 @@ TEST(DefaultHostCache, FollowsXdgCacheHome) {
 }
 
 TEST(BuildOnce, BuildsOnceThenReusesTheReadyEntry) {
-  BuilderTempDir cache;
+  TempDir cache;
   const fs::path entry = cache.path() / "3.13.0-0123456789abcdef";
   int builds = 0;
   const auto build = [&](const fs::path& dir) {
@@ -112,7 +93,7 @@ TEST(BuildOnce, BuildsOnceThenReusesTheReadyEntry) {
 }
 
 TEST(BuildOnce, AFailedBuildLeavesNoReadyMarkerAndTheNextCallStartsAfresh) {
-  BuilderTempDir cache;
+  TempDir cache;
   const fs::path entry = cache.path() / "3.13.0-0123456789abcdef";
   EXPECT_THROW(build_once(
                    entry,
@@ -130,7 +111,7 @@ TEST(BuildOnce, AFailedBuildLeavesNoReadyMarkerAndTheNextCallStartsAfresh) {
 }
 
 TEST(BuildOnce, ASecondCallerWaitsForTheFirstsBuildAndDoesNotBuildAgain) {
-  BuilderTempDir cache;
+  TempDir cache;
   const fs::path entry = cache.path() / "3.13.0-0123456789abcdef";
   std::atomic<int> builds = 0;
   std::atomic<bool> building = false;
@@ -191,7 +172,7 @@ class HostBuilderTest : public ::testing::Test {
     write_file(cmake, "#!/bin/sh\nexit 1\n");  // never run: FakeCMake stands in for it
     fs::permissions(cmake, fs::perms::owner_all);
   }
-  BuilderTempDir dir_;
+  TempDir dir_;
   std::ostringstream progress_;
 };
 

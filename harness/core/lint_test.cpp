@@ -14,10 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "core/temp_dir_test_support.h"
+
 namespace isocheck {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::TempDir;
 using nlohmann::ordered_json;
 using ::testing::Contains;
 using ::testing::HasSubstr;
@@ -56,23 +59,6 @@ std::vector<fs::path> stdlib_builds(const std::string& name) {
   }
   return builds;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "isocheck-lint-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::optional<fs::path> find_on_path(const std::string& program) {
   const char* path = std::getenv("PATH");

@@ -11,37 +11,18 @@
 #include <string>
 
 #include "core/usage_error.h"
+#include "core/temp_dir_test_support.h"
 
 namespace isocheck {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::TempDir;
+using testing::write_file;
 using ::testing::HasSubstr;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "isocheck-pythons-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-void write_text(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file) << text;
-}
-
 fs::path make_executable(const fs::path& file) {
-  write_text(file, "#!/bin/sh\nexit 0\n");
+  write_file(file, "#!/bin/sh\nexit 0\n");
   fs::permissions(file, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
   return file;
 }
@@ -108,16 +89,16 @@ TEST(LoadHostManifest, MissingManifestIsAUsageErrorThatSaysToBuild) {
 
 TEST(LoadHostManifest, FileThatIsNotAManifestIsAUsageError) {
   TempDir dir;
-  write_text(dir.path() / "bad.json", "{ this is not json");
+  write_file(dir.path() / "bad.json", "{ this is not json");
   EXPECT_THROW(load_host_manifest(dir.path() / "bad.json"), UsageError);
-  write_text(dir.path() / "nohosts.json", R"({"schema": "isocheck-hosts/1"})");
+  write_file(dir.path() / "nohosts.json", R"({"schema": "isocheck-hosts/1"})");
   EXPECT_THROW(load_host_manifest(dir.path() / "nohosts.json"), UsageError);
 }
 
 TEST(LoadHostManifest, HostsAreSortedByVersionAndResolvedNextToTheManifest) {
   TempDir dir;
   const fs::path manifest = dir.path() / "bin" / "isocheck-hosts.json";
-  write_text(manifest, R"({
+  write_file(manifest, R"({
   "schema": "isocheck-hosts/1",
   "hosts": [
     {"version": "3.14.0", "minor": "3.14", "executable": "/py/3.14/bin/python3", "host": "isocheck-host-3.14", "debug_build": true},
@@ -143,7 +124,7 @@ TEST(LoadHostManifest, HostsAreSortedByVersionAndResolvedNextToTheManifest) {
 
 TEST(LoadHostManifest, EmptyHostListGivesNoPythons) {
   TempDir dir;
-  write_text(dir.path() / "m.json", R"({"schema": "isocheck-hosts/1", "hosts": []})");
+  write_file(dir.path() / "m.json", R"({"schema": "isocheck-hosts/1", "hosts": []})");
   EXPECT_TRUE(load_host_manifest(dir.path() / "m.json").empty());
 }
 
@@ -324,7 +305,7 @@ TEST(SelectPythons, PathThatDoesNotExistIsAUsageError) {
 TEST(SelectPythons, FileWithoutExecutePermissionIsAUsageError) {
   TempDir dir;
   const fs::path plain = dir.path() / "python3";
-  write_text(plain, "not executable");
+  write_file(plain, "not executable");
   fs::permissions(plain, fs::perms::owner_read | fs::perms::owner_write);
   FakeInterpreters executor;
   executor.by_executable[plain.string()] = {"3.13.0\n", 0};
