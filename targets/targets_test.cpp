@@ -1385,6 +1385,9 @@ TEST(Wheels, EachWheelIsCheckedUnderThePythonItsTagNames) {
         "    z.writestr('mypkg/__init__.py', '')\n"
         "    z.write(sys.argv[2], 'mypkg/' + sys.argv[3])\n"
         "    z.write(sys.argv[4], 'mypkg/sub/' + sys.argv[5])\n"
+        // A native library beside the modules (as pyarrow ships libarrow_python.so): a shared
+        // object whose file name imports as `mypkg.libhelper`, but with no PyInit_libhelper.
+        "    z.write(sys.argv[2], 'mypkg/libhelper.so')\n"
         "    z.writestr('mypkg-1.0.dist-info/WHEEL', 'Wheel-Version: 1.0\\n')\n";
     const DriverRun made = run_program(py.executable, {"-I", "-c", script, wheel.string(), good.string(),
                                                        good.filename().string(), bad.string(), bad.filename().string()});
@@ -1399,6 +1402,7 @@ TEST(Wheels, EachWheelIsCheckedUnderThePythonItsTagNames) {
     args.insert(args.end(), {"--check", "import,heap-types", "--config", "main", "--json", report_file});
     const DriverRun run = run_isocheck(args);
     EXPECT_EQ(run.exit_code, 1) << run.err;  // bad_static_type fails heap-types
+    EXPECT_NE(run.err.find("libhelper.so exports no PyInit_libhelper"), std::string::npos) << run.err;
     return read_json(report_file);
   };
 

@@ -38,36 +38,9 @@ bool scan_code(csh handle, const uint8_t* code, size_t size, uint64_t address, s
   return true;
 }
 
-// Addresses stored in data by the dynamic loader: the targets of R_X86_64_RELATIVE (its addend)
-// and of relocations against a defined symbol.
-void scan_relocations(Elf* elf, std::vector<GElf_Addr>& touched) {
-  for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
-    GElf_Shdr header;
-    if (gelf_getshdr(scn, &header) == nullptr || header.sh_type != SHT_RELA) continue;
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    Elf_Scn* symbols = elf_getscn(elf, header.sh_link);
-    Elf_Data* symbol_data = symbols != nullptr ? elf_getdata(symbols, nullptr) : nullptr;
-    const size_t count = header.sh_entsize == 0 ? 0 : header.sh_size / header.sh_entsize;
-    for (size_t i = 0; data != nullptr && i < count; ++i) {
-      GElf_Rela rela;
-      if (gelf_getrela(data, static_cast<int>(i), &rela) == nullptr) continue;
-      if (GELF_R_TYPE(rela.r_info) == R_X86_64_RELATIVE) {
-        touched.push_back(static_cast<GElf_Addr>(rela.r_addend));
-        continue;
-      }
-      GElf_Sym sym;
-      const size_t index = GELF_R_SYM(rela.r_info);
-      if (index != 0 && symbol_data != nullptr && gelf_getsym(symbol_data, static_cast<int>(index), &sym) != nullptr &&
-          sym.st_shndx != SHN_UNDEF) {
-        touched.push_back(sym.st_value + static_cast<GElf_Addr>(rela.r_addend));
-      }
-    }
-  }
-}
-
 }  // namespace
 
-std::optional<DataWrites> DataWrites::analyse(Elf* elf) {
+std::optional<DataWrites> DataWrites::analyse(Elf* elf, const std::vector<Relocation>& relocations) {
   GElf_Ehdr ehdr;
   if (gelf_getehdr(elf, &ehdr) == nullptr || ehdr.e_machine != EM_X86_64) return std::nullopt;
   const X86Decoder handle = open_x86_64_decoder();
@@ -86,7 +59,10 @@ std::optional<DataWrites> DataWrites::analyse(Elf* elf) {
       return std::nullopt;
     }
   }
-  scan_relocations(elf, writes.touched_);
+  // Addresses the loader stores in data escape too.
+  for (const Relocation& r : relocations) {
+    if (r.target) writes.touched_.push_back(*r.target);
+  }
   std::sort(writes.touched_.begin(), writes.touched_.end());
   return writes;
 }

@@ -9,13 +9,15 @@
 #include <optional>
 #include <vector>
 
+#include "core/elf_relocations.h"
+
 namespace isocheck {
 
 class DataWrites {
  public:
-  // Reads every executable section (x86-64 only) and the dynamic relocations. nullopt when the
-  // code cannot be read completely, so that nothing is claimed from part of it.
-  static std::optional<DataWrites> analyse(Elf* elf);
+  // Reads every executable section (x86-64 only); `relocations` are the file's (read_relocations).
+  // nullopt when the code cannot be read completely, so that nothing is claimed from part of it.
+  static std::optional<DataWrites> analyse(Elf* elf, const std::vector<Relocation>& relocations);
 
   // Whether code may write anything in [begin, end) after load: an instruction writes there
   // through a RIP-relative operand, or the address escapes (taken with lea, or stored in data

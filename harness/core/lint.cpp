@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/data_writes.h"
+#include "core/elf_relocations.h"
 #include "core/module_slots.h"
 
 namespace isocheck {
@@ -800,19 +801,20 @@ HostVerdict verdict_from(const std::vector<Finding>& findings, const std::vector
 // words of the import cell's details (InterpreterSession::declarations). Only reported: a
 // module without Py_mod_gil keeps the GIL on a free-threaded build, which says nothing about
 // its isolation. "unknown" where the file does not tell (a def filled in at run time).
-ordered_json declarations(Elf* elf, const std::vector<Symbol>& exported, const DynamicInterface& interface,
-                          const std::string& so_path) {
+ordered_json declarations(Elf* elf, const std::vector<Relocation>& relocations, const std::vector<Symbol>& exported,
+                          const DynamicInterface& interface, bool single_phase, const std::string& so_path) {
   ordered_json d = ordered_json::object();
   if (interface.entry_points.empty()) return d;
-  if (single_phase_finding(interface, so_path)) {
+  if (single_phase) {
     d["init"] = "single-phase";
     return d;
   }
   const std::string entry = main_entry_point(interface.entry_points, so_path);
   const auto symbol = std::find_if(exported.begin(), exported.end(), [&](const Symbol& s) { return s.name == entry; });
   const std::optional<StaticSlots> slots =
-      symbol == exported.end() ? std::nullopt
-                               : read_static_slots(elf, symbol->address, entry.substr(std::string_view("PyInit_").size()));
+      symbol == exported.end()
+          ? std::nullopt
+          : read_static_slots(elf, relocations, symbol->address, entry.substr(std::string_view("PyInit_").size()));
   if (!slots) {
     d["init"] = "unknown";
     return d;
@@ -842,11 +844,14 @@ HostVerdict lint(const std::string& so_path) {
   const std::vector<Symbol> data_symbols = read_symbols(elf, symtab != nullptr ? symtab : dynsym);
   const std::optional<VariablesByAddress> variables = read_debug_variables(elf);
   const bool debug_info = variables.has_value();
-  const std::optional<DataWrites> writes = DataWrites::analyse(elf);
+  const std::vector<Relocation> relocations = read_relocations(elf);
+  const std::optional<DataWrites> writes = DataWrites::analyse(elf, relocations);
   const WritableGlobals globals = sort_writable_globals(data_symbols, sections, relro, variables, writes);
 
+  std::optional<Finding> single_phase = single_phase_finding(interface, so_path);
+  const bool is_single_phase = single_phase.has_value();
   std::vector<Finding> findings;
-  for (auto finding : {single_phase_finding(interface, so_path),
+  for (auto finding : {std::move(single_phase),
                        static_type_finding(interface, globals.type_objects, debug_info),
                        pystate_finding(interface), gilstate_finding(interface),
                        writable_globals_finding(globals.state, debug_info)}) {
@@ -862,7 +867,7 @@ HostVerdict lint(const std::string& so_path) {
   verdict.details["skipped_definition_tables"] = globals.skipped;
   verdict.details["undescribed_objects"] = globals.undescribed;
   verdict.details["notes"] = notes;
-  verdict.details["declarations"] = declarations(elf, exported, interface, so_path);
+  verdict.details["declarations"] = declarations(elf, relocations, exported, interface, is_single_phase, so_path);
   verdict.metrics["findings"] = findings.size();
   verdict.metrics["writable_globals"] = globals.state.size();
   return verdict;
@@ -876,6 +881,26 @@ HostVerdict error_verdict(std::string summary) {
 }
 
 }  // namespace
+
+bool exports_module_entry_point(const std::string& so_path, const std::string& module) {
+  const std::string name = module.substr(module.rfind('.') + 1);
+  // A non-ASCII name's entry point is PyInit_ + its punycode (PEP 489): not derived here.
+  if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    return true;
+  }
+  try {
+    const ElfHandle file(so_path);
+    expect_shared_object(file.get(), so_path);
+    Elf_Scn* dynsym = find_section_of_type(file.get(), SHT_DYNSYM);
+    if (dynsym == nullptr) return false;
+    for (const Symbol& symbol : read_symbols(file.get(), dynsym)) {
+      if (symbol.defined && (symbol.name == "PyInit_" + name || symbol.name == "PyModExport_" + name)) return true;
+    }
+    return false;
+  } catch (const std::exception&) {
+    return true;
+  }
+}
 
 HostVerdict lint_extension(const std::string& so_path) {
   try {

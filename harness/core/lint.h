@@ -34,4 +34,11 @@ namespace isocheck {
 // the file showed: no PyInit_*, stripped .symtab; also appended to the summary).
 HostVerdict lint_extension(const std::string& so_path);
 
+// Whether the shared object exports the entry point an import of `module` from it calls:
+// PyInit_<last name of module> (or PEP 793's PyModExport_<name>). False for a native library
+// shipped beside a package's extension modules (pyarrow's libarrow_python.so): its file name
+// ends in an extension suffix, but nothing imports it as a module. True when the file cannot be
+// read as ELF: the import cells then say what is wrong with it.
+bool exports_module_entry_point(const std::string& so_path, const std::string& module);
+
 }  // namespace isocheck

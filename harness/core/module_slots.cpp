@@ -49,13 +49,14 @@ constexpr size_t kMaxNameBytes = 256;
 // pointer in a position-independent object is a relocation, never the bytes in the file.
 class Image {
  public:
-  explicit Image(Elf* elf) {
+  Image(Elf* elf, const std::vector<Relocation>& relocations) {
+    for (const Relocation& r : relocations) {
+      relocations_[r.offset] = r.relative ? r.target : std::nullopt;
+    }
     for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
       GElf_Shdr header;
       if (gelf_getshdr(scn, &header) == nullptr) continue;
-      if (header.sh_type == SHT_RELA) {
-        read_relocations(scn, header);
-      } else if (header.sh_type == SHT_PROGBITS && (header.sh_flags & SHF_ALLOC) != 0) {
+      if (header.sh_type == SHT_PROGBITS && (header.sh_flags & SHF_ALLOC) != 0) {
         // .bss (SHT_NOBITS) is left out: a def there is filled in at run time.
         Elf_Data* data = elf_getdata(scn, nullptr);
         if (data == nullptr || data->d_buf == nullptr || data->d_size < header.sh_size) continue;
@@ -101,18 +102,6 @@ class Image {
   }
 
  private:
-  void read_relocations(Elf_Scn* scn, const GElf_Shdr& header) {
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    const size_t count = header.sh_entsize == 0 ? 0 : header.sh_size / header.sh_entsize;
-    for (size_t i = 0; data != nullptr && i < count; ++i) {
-      GElf_Rela rela;
-      if (gelf_getrela(data, static_cast<int>(i), &rela) == nullptr) continue;
-      relocations_[rela.r_offset] = GELF_R_TYPE(rela.r_info) == R_X86_64_RELATIVE
-                                        ? std::optional<GElf_Addr>(static_cast<GElf_Addr>(rela.r_addend))
-                                        : std::nullopt;
-    }
-  }
-
   struct Loaded {
     GElf_Addr begin;
     GElf_Addr end;
@@ -183,12 +172,13 @@ bool names_module(const std::string& m_name, const std::string& module) {
 
 }  // namespace
 
-std::optional<StaticSlots> read_static_slots(Elf* elf, GElf_Addr entry_address, const std::string& module) {
+std::optional<StaticSlots> read_static_slots(Elf* elf, const std::vector<Relocation>& relocations, GElf_Addr entry_address,
+                                             const std::string& module) {
   GElf_Ehdr ehdr;
   if (gelf_getehdr(elf, &ehdr) == nullptr || ehdr.e_machine != EM_X86_64 || ehdr.e_ident[EI_CLASS] != ELFCLASS64) {
     return std::nullopt;
   }
-  const Image image(elf);
+  const Image image(elf, relocations);
   const std::optional<GElf_Addr> def = first_argument_at_first_call(image, entry_address);
   if (!def) return std::nullopt;
   const std::optional<GElf_Addr> name = image.pointer_at(*def + kNameOffset);

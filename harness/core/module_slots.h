@@ -10,6 +10,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "core/elf_relocations.h"
 
 namespace isocheck {
 
@@ -29,12 +32,13 @@ struct StaticSlots {
   std::string gil = "absent";
 };
 
-// Reads the slot table of the PyModuleDef that the entry point `PyInit_<module>` at
+// Reads (with the file's `relocations`, read_relocations) the slot table of the PyModuleDef that the entry point `PyInit_<module>` at
 // `entry_address` hands to PyModuleDef_Init, from an x86-64 shared object. nullopt when that
 // cannot be known from the file: a def or slot table filled in at run time (pybind11, nanobind),
 // an entry point that does more than return PyModuleDef_Init(&def), a single-phase module, or
 // another architecture. The def found must name `module` (its m_name), so that nothing is
 // claimed from a look-alike.
-std::optional<StaticSlots> read_static_slots(Elf* elf, GElf_Addr entry_address, const std::string& module);
+std::optional<StaticSlots> read_static_slots(Elf* elf, const std::vector<Relocation>& relocations, GElf_Addr entry_address,
+                                             const std::string& module);
 
 }  // namespace isocheck

@@ -19,13 +19,13 @@
 #include "core/gate.h"
 #include "core/host_builder.h"
 #include "core/interrupt.h"
+#include "core/lint.h"
 #include "core/module_args.h"
 #include "core/progress.h"
 #include "core/pythons.h"
 #include "core/scheduler.h"
 #include "core/shard.h"
 #include "core/usage_error.h"
-#include "core/wheels.h"
 #include "core/wheels.h"
 #include "reports/terminal_report.h"
 
@@ -187,7 +187,7 @@ std::map<std::string, Described> describe_modules(const RunOptions& options, con
 }  // namespace
 
 ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
-                                  HostExecutor& executor) {
+                                  HostExecutor& executor, std::ostream* notes) {
   std::map<std::string, std::map<std::string, Described>> by_python;  // python version -> module -> described
   const std::vector<nlohmann::json> descriptions = describe_each(options, pythons, false, executor);
   for (size_t i = 0; i < pythons.size(); ++i) by_python[pythons[i].version] = describe_modules(options, pythons[i], descriptions[i]);
@@ -199,6 +199,7 @@ ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonT
   const auto add = [&](const std::string& name) {
     if (std::find(expanded.begin(), expanded.end(), name) == expanded.end()) expanded.push_back(name);
   };
+  std::set<std::string> not_modules;  // files, reported once however many Pythons saw them
   for (const std::string& m : options.modules) {
     std::set<std::string> inside;
     bool is_package = false;
@@ -209,6 +210,14 @@ ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonT
       is_package = true;
       package_origin = d.where.origin;
       for (const auto& [name, file] : d.package_extensions) {
+        if (!exports_module_entry_point(file, name)) {
+          if (not_modules.insert(file).second && notes != nullptr) {
+            *notes << fmt::format("isocheck: not checked: {} exports no PyInit_{} (a shared library beside the "
+                                  "extension modules, not one of them)\n",
+                                  file, name.substr(name.rfind('.') + 1));
+          }
+          continue;
+        }
         inside.insert(name);
         availability[{name, p.version}] = ModuleLocation{"extension", file};
       }
@@ -344,7 +353,7 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
   std::optional<HostBuilder> builder = host_builder_for(request, executor, progress);
   const std::vector<PythonTarget> pythons =
       select_pythons(built, request.python_requests, executor, builder ? &*builder : nullptr);
-  const ModuleAvailability availability = locate_modules(request.options, pythons, executor);
+  const ModuleAvailability availability = locate_modules(request.options, pythons, executor, &progress);
   return execute(request, executor, pythons, availability, baseline, out, progress);
 }
 

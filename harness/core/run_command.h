@@ -58,10 +58,12 @@ ModuleAvailability survey_modules(RunOptions& options, const std::vector<PythonT
 
 // Asks each Python's host where the modules are and whether the exercise file loads.
 // A package in options.modules is replaced by every extension module inside it (sorted).
-// Throws UsageError for a module no Python can import as an extension, a package with no
-// extension module, or a bad exercise.
+// A shared object inside a package that exports no entry point for its name (a native library
+// beside the extension modules) is left out, with a line on `notes` when given. Throws
+// UsageError for a module no Python can import as an extension, a package with no extension
+// module, or a bad exercise.
 ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
-                                  HostExecutor& executor);
+                                  HostExecutor& executor, std::ostream* notes = nullptr);
 
 std::string utc_timestamp();
 
