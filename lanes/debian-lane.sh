@@ -12,6 +12,11 @@ set -euo pipefail
 
 usage() { printf 'run.sh lane: %s\n' "$*" >&2; exit 2; }
 log() { printf 'lane: %s\n' "$*" >&2; }
+# Exit 75 (EX_TEMPFAIL): the Debian registry did not give the root or its CPythons (network,
+# a mirror mid-sync, testing's packages uninstallable for a while). Not isocheck's failure:
+# .ci/run reports it and goes on; the build and the tests never exit with it.
+EXIT_REGISTRY=75
+registry_failed() { log "the Debian registry failed us: $* (exit $EXIT_REGISTRY: retry later)"; exit $EXIT_REGISTRY; }
 
 [ $# -eq 1 ] || usage "usage: ./run.sh lane testing"
 SUITE=$1
@@ -67,8 +72,9 @@ flock -n 9 || usage "another lane run holds $CACHE/$SUITE.lock"
 
 if ! command -v debootstrap >/dev/null; then
   log "installing debootstrap"
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; } ||
+    registry_failed "cannot install debootstrap"
 fi
 
 if [ ! -f "$READY" ]; then
@@ -79,7 +85,7 @@ if [ ! -f "$READY" ]; then
   rm -rf "$ROOT.tmp"
   phase "debootstrap --variant=minbase $SUITE $ROOT $mirror"
   debootstrap --variant=minbase "$SUITE" "$ROOT.tmp" "$mirror" > "$CACHE/$SUITE.debootstrap.log" 2>&1 ||
-    { tail -n 20 "$CACHE/$SUITE.debootstrap.log" >&2; log "debootstrap failed (log: $CACHE/$SUITE.debootstrap.log)"; exit 1; }
+    { tail -n 20 "$CACHE/$SUITE.debootstrap.log" >&2; registry_failed "debootstrap failed (log: $CACHE/$SUITE.debootstrap.log)"; }
   # This machine's mirror may serve a snapshot whose Release file is past its Valid-Until:
   # every apt-get inside the root (the checkout's run.sh included) must accept it.
   printf 'Acquire::Check-Valid-Until "false";\n' > "$ROOT.tmp/etc/apt/apt.conf.d/99isocheck-lane"
@@ -171,9 +177,10 @@ cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
 network_settings_into_root
 
 phase "apt in the root: update, upgrade, ${PYTHON_PACKAGES[*]}"
-in_root apt-get -o Acquire::Check-Valid-Until=false update -qq
-in_root apt-get -y -qq upgrade >/dev/null
-in_root apt-get install -y -qq --no-install-recommends "${PYTHON_PACKAGES[@]}" >/dev/null
+in_root apt-get -o Acquire::Check-Valid-Until=false update -qq || registry_failed "apt-get update in the root"
+in_root apt-get -y -qq upgrade >/dev/null || registry_failed "apt-get upgrade in the root"
+in_root apt-get install -y -qq --no-install-recommends "${PYTHON_PACKAGES[@]}" >/dev/null ||
+  registry_failed "cannot install ${PYTHON_PACKAGES[*]} in the root"
 phase_done "apt in the root"
 
 # A copy, not a bind mount: the tests write next to their sources (goldens under
