@@ -1,42 +1,80 @@
-"""Reproduces every crash/timeout cell of an ecosystem report (survey/ecosystem.py) with CPython's own
-_interpreters (survey/reproduce_crash.py), RUNS times each: python3 survey/reproduce_crashes.py REPORT.json [RUNS]"""
-import json, subprocess, sys, glob, os, collections
-from pathlib import Path
-report = json.load(open(sys.argv[1])); runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-pythons = {p["version"]: p["executable"] for p in report["pythons"]}
-cache = os.path.expanduser("~/.cache/isocheck/wheels")
-def paths(ver):
-    minor = "cp3" + ver.split(".")[1]
-    return sorted(glob.glob(f"{cache}/*-{minor}-*") + glob.glob(f"{cache}/*-py3-none-*") +
-                  glob.glob(f"{cache}/*-py2.py3-none-*") + glob.glob(f"{cache}/*-abi3-*"))
-mode_of = {"concurrent": "concurrent", "cycles": "cycles", "import": "import", "reimport": "reimport",
-           "isolation": "lifo"}
-def check_one(c, cfg, check, mode):
-    results = []
-    for _ in range(runs):
-        try:
-            r = subprocess.run([pythons[c["python"]], str(Path(__file__).resolve().parent / "reproduce_crash.py"), mode, cfg if cfg != "main" else "isolated",
-                                c["module"], *paths(c["python"])], capture_output=True, text=True, timeout=120)
-            results.append(r.returncode)
-        except subprocess.TimeoutExpired:
-            results.append("timeout")
-    print(f"{c['module']} {c['python']} {cfg} {check}->{mode}: isocheck {c['outcome']} | _interpreters rc {results} | {c['summary'][:110]}", flush=True)
-seen = set()
-for c in report["cells"]:
-    if c["outcome"] not in ("crash", "timeout"): continue
-    check, variant = c["check"], c.get("variant") or ""
-    cfg = c["config"]
-    if check == "teardown":
-        variants = c.get("details", {}).get("variants", {})
-        modes = [v for v, d in variants.items() if d.get("outcome") in ("crash", "timeout")] or ["fifo"]
-    else:
-        modes = [mode_of.get(check)]
-    if modes == [None]:
-        print(f"NO-MAP {c['module']} {c['python']} {cfg} {check}: {c['summary'][:120]}"); continue
-    for mode in modes:
-      if cfg == "main" and mode == "import": mode = "main"
-      key = (c["module"], c["python"], cfg, mode)
-      if key in seen: continue
-      seen.add(key)
-      check_one(c, cfg, check, mode)
+"""Reproduces every crash/timeout cell of an ecosystem report (survey/ecosystem.py) with CPython's
+own _interpreters (survey/reproduce_crash.py), no isocheck code, RUNS times each:
 
+    python3 survey/reproduce_crashes.py REPORT.json [RUNS]
+
+Each line gives isocheck's outcome beside the reproduction's exit statuses (negative: the signal).
+Checks with no Python-level equivalent (leaks, reinit) are listed as NO-MAP."""
+import glob
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPRODUCE = Path(__file__).resolve().parent / "reproduce_crash.py"
+# The check -> reproduce_crash.py mode; teardown takes the mode of each crashing variant.
+MODE_OF = {"concurrent": "concurrent", "cycles": "cycles", "import": "import", "reimport": "reimport",
+           "isolation": "lifo"}
+
+
+def wheel_cache():
+    """Where isocheck unpacks wheels (core/wheels.cpp default_wheel_cache)."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "isocheck" / "wheels"
+
+
+def paths(cache, version):
+    """The unpacked wheels a Python's cells had on their path: its own and the pure ones."""
+    tag = "cp3" + version.split(".")[1]
+    return sorted(p for pattern in (f"*-{tag}-*", "*-py3-none-*", "*-py2.py3-none-*", "*-abi3-*")
+                  for p in glob.glob(str(cache / pattern)))
+
+
+def reproduce(cell, config, mode, python, cache, runs):
+    statuses = []
+    for _ in range(runs):
+        command = [python, str(REPRODUCE), mode, config if config != "main" else "isolated", cell["module"],
+                   *paths(cache, cell["python"])]
+        try:
+            statuses.append(subprocess.run(command, capture_output=True, timeout=120).returncode)
+        except subprocess.TimeoutExpired:
+            statuses.append("timeout")
+    return statuses
+
+
+def modes_of(cell):
+    if cell["check"] == "teardown":
+        variants = cell.get("details", {}).get("variants", {})
+        return [v for v, d in variants.items() if d.get("outcome") in ("crash", "timeout")] or ["fifo"]
+    mode = MODE_OF.get(cell["check"])
+    if mode == "import" and cell["config"] == "main":
+        return ["main"]
+    return [mode] if mode else []
+
+
+def main():
+    report = json.loads(Path(sys.argv[1]).read_text())
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    pythons = {p["version"]: p["executable"] for p in report["pythons"]}
+    cache = wheel_cache()
+    seen = set()
+    for cell in report["cells"]:
+        if cell["outcome"] not in ("crash", "timeout"):
+            continue
+        where = f"{cell['module']} {cell['python']} {cell['config']} {cell['check']}"
+        modes = modes_of(cell)
+        if not modes:
+            print(f"NO-MAP {where}: {cell['summary'][:120]}", flush=True)
+        for mode in modes:
+            key = (cell["module"], cell["python"], cell["config"], mode)
+            if key in seen:
+                continue
+            seen.add(key)
+            statuses = reproduce(cell, cell["config"], mode, pythons[cell["python"]], cache, runs)
+            print(f"{where}->{mode}: isocheck {cell['outcome']} | _interpreters rc {statuses} | "
+                  f"{cell['summary'][:110]}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
