@@ -16,6 +16,13 @@
  *   "Garbage-Collection Protocol" (tp_traverse of a heap type must visit
  *   Py_TYPE(self); see also "Delegating tp_traverse").
  *
+ * Widget's traverse does visit its one member, an instance of a private
+ * class whose == raises (as a numpy array's does: "The truth value of an
+ * array ... is ambiguous"; pandas._libs.hashtable's instances hold arrays).
+ * It keeps the probe honest: "is the type among the referents" must be an
+ * identity test, never list membership, or the check errors instead of
+ * reporting the defect (#15).
+ *
  * The harness should observe: `heap-types` fails: type(Widget()) is not in
  * gc.get_referents(Widget()).  Every other check passes (the exercise never
  * creates a Widget).
@@ -26,6 +33,7 @@
 typedef struct {
     long counter;
     PyObject *widget_type;
+    PyObject *ambiguous_type;
     PyObject *error;
 } module_state;
 
@@ -42,10 +50,46 @@ bump_state(module_state *st)
     return PyLong_FromLong(st->counter);
 }
 
+/* ---- Ambiguous: a private class whose comparisons raise ---- */
+
+static PyObject *
+ambiguous_richcompare(PyObject *self, PyObject *other, int op)
+{
+    (void)self;
+    (void)other;
+    (void)op;
+    PyErr_SetString(PyExc_ValueError,
+                    "The truth value of an Ambiguous is ambiguous");
+    return NULL;
+}
+
+static void
+ambiguous_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyType_Slot ambiguous_slots[] = {
+    {Py_tp_richcompare, (void *)ambiguous_richcompare},
+    {Py_tp_dealloc, (void *)ambiguous_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec ambiguous_spec = {
+    .name = "bad_gc_no_type_visit._Ambiguous",
+    .basicsize = sizeof(PyObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION,
+    .slots = ambiguous_slots,
+};
+
 /* ---- Widget: per-module heap type with GC support ---- */
 
 typedef struct {
     PyObject_HEAD
+    PyObject *payload;   /* an Ambiguous */
 } WidgetObject;
 
 static PyObject *
@@ -55,10 +99,23 @@ widget_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_TypeError, "Widget() takes no arguments");
         return NULL;
     }
+    module_state *st = (module_state *)PyType_GetModuleState(type);
+    if (st == NULL) {
+        return NULL;
+    }
     /* tp_alloc of a GC heap type allocates with the GC header and INCREFs
-     * the type; the object is returned untracked-then-tracked by
-     * PyType_GenericAlloc, so nothing else to do here. */
-    return type->tp_alloc(type, 0);
+     * the type; PyType_GenericAlloc returns it tracked. */
+    WidgetObject *self = (WidgetObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    PyTypeObject *ambiguous = (PyTypeObject *)st->ambiguous_type;
+    self->payload = ambiguous->tp_alloc(ambiguous, 0);
+    if (self->payload == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    return (PyObject *)self;
 }
 
 static int
@@ -66,9 +123,7 @@ widget_traverse(PyObject *self, visitproc visit, void *arg)
 {
     /* The defect: Py_VISIT(Py_TYPE(self)) is missing, so the collector never
      * learns that every instance holds a reference to its heap type. */
-    (void)self;
-    (void)visit;
-    (void)arg;
+    Py_VISIT(((WidgetObject *)self)->payload);
     return 0;
 }
 
@@ -77,6 +132,7 @@ widget_dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
+    Py_CLEAR(((WidgetObject *)self)->payload);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -143,6 +199,11 @@ module_exec(PyObject *module)
     module_state *st = get_state(module);
     st->counter = 0;
 
+    /* Private: in the state, not the namespace. */
+    st->ambiguous_type = PyType_FromModuleAndSpec(module, &ambiguous_spec, NULL);
+    if (st->ambiguous_type == NULL) {
+        return -1;
+    }
     st->widget_type = PyType_FromModuleAndSpec(module, &widget_spec, NULL);
     if (st->widget_type == NULL) {
         return -1;
@@ -167,6 +228,7 @@ module_traverse(PyObject *module, visitproc visit, void *arg)
 {
     module_state *st = get_state(module);
     Py_VISIT(st->widget_type);
+    Py_VISIT(st->ambiguous_type);
     Py_VISIT(st->error);
     return 0;
 }
@@ -176,6 +238,7 @@ module_clear(PyObject *module)
 {
     module_state *st = get_state(module);
     Py_CLEAR(st->widget_type);
+    Py_CLEAR(st->ambiguous_type);
     Py_CLEAR(st->error);
     return 0;
 }

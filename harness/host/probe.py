@@ -491,7 +491,9 @@ def heap_type_findings(index):
             instance = cls()
         except BaseException:
             continue    # not instantiable without arguments: nothing to observe
-        if cls not in gc.get_referents(instance):
+        # An identity test: `cls in referents` would call each referent's __eq__, and a
+        # numpy array's raises ("truth value ... is ambiguous"; pandas._libs.hashtable, #15).
+        if not any(referent is cls for referent in gc.get_referents(instance)):
             findings.append(("Garbage-Collection Protocol", path,
                              "instances do not visit their type in tp_traverse"))
         del instance
