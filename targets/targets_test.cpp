@@ -1725,6 +1725,9 @@ const std::vector<FaultExpectation> kFaultCorpus = {
     {"fault_raise_in_teardown", "pass", "pass", "imports in the", "crash", "raised an exception"},
     {"fault_litter_cwd", "pass", "pass", "imports in the"},
     {"fault_version_crash", "pass", "crash", ""},
+    // The module's import failed; that the traceback module cannot format its exception
+    // (rpds.rpds in a subinterpreter, #15) must not turn the verdict into an isocheck error.
+    {"fault_unformattable_error", "fail", "fail", "import raised TypeError: fault_unformattable_error: deliberate"},
 };
 
 TEST(FaultCorpus, EveryFaultIsClassifiedNoCellIsLostAndNothingOfTheRunSurvives) {
@@ -1789,6 +1792,11 @@ TEST(FaultCorpus, EveryFaultIsClassifiedNoCellIsLostAndNothingOfTheRunSurvives) 
       EXPECT_TRUE(any_contains(orphan["details"]["stray_processes"], "(isofault-orphan), left the process group"));
       EXPECT_TRUE(contains(cell(report, "fault_huge_alloc", py.version, "import", config)["summary"],
                            "memory limit reached"));
+      // Its frames are still there, read without the traceback module.
+      const json& unformattable = cell(report, "fault_unformattable_error", py.version, "import", config);
+      const std::string frames = unformattable["details"].value("python_traceback", "");
+      EXPECT_TRUE(contains(frames, "in import_target")) << frames;
+      EXPECT_TRUE(contains(frames, "the traceback module could not format this")) << frames;
     }
     // The version-dependent fault shows as what it is on each.
     const json& vc = cell(report, "fault_version_crash", py.version, "import", "isolated");

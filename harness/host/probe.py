@@ -174,12 +174,31 @@ def standard_extensions():
 
 
 def _format_exception(e):
-    return f"{type(e).__qualname__}: {e}"
+    try:
+        message = str(e)
+    except BaseException as inner:
+        message = f"<str() of it raised {type(inner).__qualname__}>"
+    return f"{type(e).__qualname__}: {message}"
 
 
 def _traceback(e):
-    import traceback   # only after the import under test has happened
-    return "".join(traceback.format_exception(e))
+    """The traceback module's text for E, or, when formatting raises, the frames read directly.
+    A failed import can leave its interpreter unable to format anything: rpds.rpds (PyO3) in a
+    subinterpreter leaves collections.abc broken, so traceback's own isinstance() checks raise
+    "_abc_impl is set to a wrong type" (#15). The import's verdict must survive that."""
+    try:
+        import traceback   # only after the import under test has happened
+        return "".join(traceback.format_exception(e))
+    except BaseException as inner:
+        lines = ["Traceback (most recent call last):\n"]
+        frame = e.__traceback__
+        while frame is not None:
+            code = frame.tb_frame.f_code
+            lines.append(f'  File "{code.co_filename}", line {frame.tb_lineno}, in {code.co_name}\n')
+            frame = frame.tb_next
+        lines.append(_format_exception(e) + "\n")
+        lines.append(f"(the traceback module could not format this: {_format_exception(inner)})\n")
+        return "".join(lines)
 
 
 OPT_OUT = ('the module refuses a second load in one process: HOWTO "Opt-Out: Limiting to One '
