@@ -79,8 +79,9 @@ HostVerdict run_teardown(ScenarioContext& ctx) {
   const std::string not_kept =
       crashing_constructors.empty()
           ? ""
-          : fmt::format("; not kept: {}() crashes a forked copy of the process when called with no arguments",
-                        fmt::join(crashing_constructors, "(), "));
+          : fmt::format("; not kept: {}() {} a forked copy of the process when called with no arguments",
+                        fmt::join(crashing_constructors, "(), "),
+                        crashing_constructors.size() == 1 ? "crashes" : "crash");
   if (finalize) {
     for (auto& s : sessions) s->abandon_to_finalize();
     ctx.progress.step(fmt::format("Py_FinalizeEx with {} live subinterpreters", interpreters));

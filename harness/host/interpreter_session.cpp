@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <utility>
 
 #include "core/module_slots.h"
 #include "host/native_origin.h"
@@ -24,6 +25,14 @@ struct Ref {
   ~Ref() { Py_XDECREF(p); }
   Ref(const Ref&) = delete;
   Ref& operator=(const Ref&) = delete;
+  Ref(Ref&& other) noexcept : p(std::exchange(other.p, nullptr)) {}
+  Ref& operator=(Ref&& other) noexcept {
+    if (this != &other) {
+      Py_XDECREF(p);
+      p = std::exchange(other.p, nullptr);
+    }
+    return *this;
+  }
 };
 
 std::string utf8(PyObject* o) {
@@ -313,18 +322,18 @@ bool InterpreterSession::same_object(int module_a, int module_b) {
 
 namespace {
 
-// Whether calling probe.construct(index, name) returns in a forked copy of this process (its
-// crash handlers reset, so a crash there is the copy's alone and writes no forensics; a copy
-// that neither returns nor crashes within kSeconds is stopped by SIGALRM). The child never
+// Whether calling probe.keep_instances(index, names) returns in a forked copy of this process
+// (its crash handlers reset, so a crash there is the copy's alone and writes no forensics; a
+// copy that neither returns nor crashes within kSeconds is stopped by SIGALRM). The child never
 // returns to the caller: it leaves with _exit, running no atexit handler and flushing nothing.
-bool constructs_in_a_fork(PyObject* construct, PyObject* index, PyObject* name) {
+bool keeps_instances_in_a_fork(PyObject* keep_instances, PyObject* index, PyObject* names) {
   constexpr unsigned kSeconds = 10;
   const pid_t child = ::fork();
-  if (child < 0) return true;  // cannot tell: construct as before
+  if (child < 0) return true;  // cannot tell: keep them as before
   if (child == 0) {
     for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) std::signal(sig, SIG_DFL);
     ::alarm(kSeconds);
-    PyObject* r = PyObject_CallFunctionObjArgs(construct, index, name, nullptr);
+    PyObject* r = PyObject_CallFunctionObjArgs(keep_instances, index, names, nullptr);
     ::_exit(r != nullptr ? 0 : 1);
   }
   int status = 0;
@@ -333,22 +342,40 @@ bool constructs_in_a_fork(PyObject* construct, PyObject* index, PyObject* name) 
   return WIFEXITED(status);
 }
 
+Ref list_with(PyObject* list, PyObject* name) {
+  Ref extended(PyList_GetSlice(list, 0, PyList_GET_SIZE(list)));
+  if (extended.p == nullptr || PyList_Append(extended.p, name) != 0) throw_python_error("keep_instances");
+  return extended;
+}
+
 }  // namespace
 
 InterpreterSession::KeptInstances InterpreterSession::keep_instances(int module) {
   ActiveInterpreter active(tstate());
   Ref index(PyLong_FromLong(module));
   Ref candidates(call("instance_candidates", {index.p}));
-  PyObject* construct = PyDict_GetItemString(probe_, "construct");  // borrowed
-  if (construct == nullptr) throw HostError("probe has no construct");
+  if (!PyList_Check(candidates.p)) throw HostError("probe.instance_candidates returned no list");
+  PyObject* keep = PyDict_GetItemString(probe_, "keep_instances");  // borrowed
+  if (keep == nullptr) throw HostError("probe has no keep_instances");
   KeptInstances result;
+  // The fork rehearses the very sequence the real call makes, from the very same state: a
+  // constructor that reads memory it never initialised (numpy's _ArrayFunctionDispatcher()
+  // deallocates a half-built object) crashes or not depending on what earlier instances left
+  // in the heap, so each class tried alone in a fresh copy can pass and then crash the real
+  // call (#15). Usually the whole list passes at once; otherwise each class joins the list
+  // of those that passed only if the extended list passes too.
   Ref safe(PyList_New(0));
-  for (Py_ssize_t i = 0; PyList_Check(candidates.p) && i < PyList_GET_SIZE(candidates.p); ++i) {
-    PyObject* name = PyList_GET_ITEM(candidates.p, i);  // borrowed
-    if (constructs_in_a_fork(construct, index.p, name)) {
-      if (PyList_Append(safe.p, name) != 0) throw_python_error("keep_instances");
-    } else {
-      result.crashing_constructors.push_back(utf8(name));
+  if (keeps_instances_in_a_fork(keep, index.p, candidates.p)) {
+    safe = Ref(PyList_GetSlice(candidates.p, 0, PyList_GET_SIZE(candidates.p)));
+  } else {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(candidates.p); ++i) {
+      PyObject* name = PyList_GET_ITEM(candidates.p, i);  // borrowed
+      Ref extended = list_with(safe.p, name);
+      if (keeps_instances_in_a_fork(keep, index.p, extended.p)) {
+        safe = std::move(extended);
+      } else {
+        result.crashing_constructors.push_back(utf8(name));
+      }
     }
   }
   Ref r(call("keep_instances", {index.p, safe.p}));

@@ -446,21 +446,13 @@ def walk(index):
 
 def instance_candidates(index):
     """Names of the classes in the module namespace that the module defines (exceptions
-    aside): what keep_instances may instantiate."""
+    aside): what keep_instances may instantiate (the host rehearses it in a forked copy of
+    itself first: some constructors crash the process when called with no arguments)."""
     module = _modules[index]
     ownership = _Ownership(module)
     return [key for key, value in list(vars(module).items())
             if isinstance(value, type) and not issubclass(value, BaseException)
             and ownership.defined_by(value)]
-
-
-def construct(index, name):
-    """Make and drop one instance of the class NAME with no arguments (the host tries it in a
-    forked copy of itself first: some constructors crash the process when called so)."""
-    try:
-        getattr(_modules[index], name)()
-    except BaseException:
-        pass
 
 
 def keep_instances(index, names):
