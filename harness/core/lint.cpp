@@ -607,7 +607,7 @@ std::string main_entry_point(const std::vector<std::string>& entry_points,
                              const std::string& so_path) {
   std::string stem = so_path.substr(so_path.find_last_of('/') + 1);
   stem = stem.substr(0, stem.find('.'));
-  const std::string expected = "PyInit_" + stem;
+  const std::string expected = init_function_name(stem);
   const bool found = std::find(entry_points.begin(), entry_points.end(), expected) != entry_points.end();
   return found ? expected : entry_points.front();
 }
@@ -882,8 +882,14 @@ HostVerdict error_verdict(std::string summary) {
 
 }  // namespace
 
+std::string init_function_name(std::string_view module) {
+  const size_t dot = module.rfind('.');
+  return "PyInit_" + std::string(dot == std::string_view::npos ? module : module.substr(dot + 1));
+}
+
 bool exports_module_entry_point(const std::string& so_path, const std::string& module) {
-  const std::string name = module.substr(module.rfind('.') + 1);
+  const std::string init = init_function_name(module);
+  const std::string name = init.substr(std::string_view("PyInit_").size());
   // A non-ASCII name's entry point is PyInit_ + its punycode (PEP 489): not derived here.
   if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
     return true;
@@ -894,7 +900,7 @@ bool exports_module_entry_point(const std::string& so_path, const std::string& m
     Elf_Scn* dynsym = find_section_of_type(file.get(), SHT_DYNSYM);
     if (dynsym == nullptr) return false;
     for (const Symbol& symbol : read_symbols(file.get(), dynsym)) {
-      if (symbol.defined && (symbol.name == "PyInit_" + name || symbol.name == "PyModExport_" + name)) return true;
+      if (symbol.defined && (symbol.name == init || symbol.name == "PyModExport_" + name)) return true;
     }
     return false;
   } catch (const std::exception&) {

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/host_protocol.h"
 
@@ -33,6 +34,10 @@ namespace isocheck {
 // definition tables, keyword lists or docstrings, with their type) and "notes" (limits of what
 // the file showed: no PyInit_*, stripped .symtab; also appended to the summary).
 HostVerdict lint_extension(const std::string& so_path);
+
+// The entry point an import of `module` calls (PEP 489): PyInit_ + the module's last name
+// (a.b.c -> PyInit_c). ASCII names only; a non-ASCII name's is PyInit_ + its punycode.
+std::string init_function_name(std::string_view module);
 
 // Whether the shared object exports the entry point an import of `module` from it calls:
 // PyInit_<last name of module> (or PEP 793's PyModExport_<name>). False for a native library

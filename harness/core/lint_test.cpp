@@ -360,6 +360,12 @@ TEST(LintFixtures, WithoutDebugInfoPyTypeReadyIsTheStaticTypeEvidence) {
 
 // ---- files that are not extension modules ----
 
+TEST(LintNames, TheEntryPointIsNamedAfterTheModulesLastName) {
+  EXPECT_EQ(init_function_name("spam"), "PyInit_spam");
+  EXPECT_EQ(init_function_name("numpy._core._multiarray_umath"), "PyInit__multiarray_umath");
+  EXPECT_EQ(init_function_name("pkg.sub.mod"), "PyInit_mod");
+}
+
 TEST(LintFiles, MissingFileIsAnError) {
   TempDir dir;
   const HostVerdict v = lint_extension((dir.path() / "nothing.so").string());

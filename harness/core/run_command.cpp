@@ -212,9 +212,9 @@ ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonT
       for (const auto& [name, file] : d.package_extensions) {
         if (!exports_module_entry_point(file, name)) {
           if (not_modules.insert(file).second && notes != nullptr) {
-            *notes << fmt::format("isocheck: not checked: {} exports no PyInit_{} (a shared library beside the "
+            *notes << fmt::format("isocheck: not checked: {} exports no {} (a shared library beside the "
                                   "extension modules, not one of them)\n",
-                                  file, name.substr(name.rfind('.') + 1));
+                                  file, init_function_name(name));
           }
           continue;
         }
