@@ -3,8 +3,9 @@
 
     python survey/reproduce_crash.py MODE CONFIG MODULE PATH...
 
-MODE: main | reimport (in the main interpreter), import | cycles | concurrent (in CONFIG's
-subinterpreters), lifo | fifo | middle | finalize (teardown orders, as scenarios/teardown.cpp).
+MODE: import | reimport (in the main interpreter when CONFIG is main, else in one of CONFIG's
+subinterpreters), cycles | concurrent (in CONFIG's subinterpreters), lifo | fifo | middle |
+finalize (teardown orders, as scenarios/teardown.cpp).
 Prints "survived ..." when the process lives to the end; a crash is its exit status."""
 import sys
 import threading
@@ -38,23 +39,27 @@ def run(interp, code):
         print("exception in interpreter:", type(e).__name__, e, flush=True)
 
 
+def forget_code(module):
+    """Drops the module and its submodules from sys.modules, so the next import is fresh."""
+    return (f"for name in [n for n in sys.modules if n == {module!r} or n.startswith({module!r} + '.')]:\n"
+            f"    del sys.modules[name]\n")
+
+
 def main():
     mode, config, module, paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     code = f"import sys; sys.path[:0] = {paths!r}\nimport {module}\n"
-    if mode in ORDERS:
+    if mode == "reimport":
+        code = code + forget_code(module) + code
+    if mode in ("import", "reimport") and config == "main":
+        exec(code)
+    elif mode in ORDERS:
         count, order = ORDERS[mode]
         ids = [new(config) for _ in range(count)]
         for i in ids:
             run(i, code)
         for index in order or ():
             interpreters.destroy(ids[index])
-    elif mode in ("main", "reimport"):
-        exec(code)
-        if mode == "reimport":
-            for name in [n for n in sys.modules if n == module or n.startswith(module + ".")]:
-                del sys.modules[name]
-            exec(code)
-    elif mode in ("import", "cycles"):
+    elif mode in ("import", "reimport", "cycles"):
         for _ in range(3 if mode == "cycles" else 1):
             i = new(config)
             run(i, code)

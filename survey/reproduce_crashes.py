@@ -34,8 +34,7 @@ def paths(cache, version):
 def reproduce(cell, config, mode, python, cache, runs):
     statuses = []
     for _ in range(runs):
-        command = [python, str(REPRODUCE), mode, config if config != "main" else "isolated", cell["module"],
-                   *paths(cache, cell["python"])]
+        command = [python, str(REPRODUCE), mode, config, cell["module"], *paths(cache, cell["python"])]
         try:
             statuses.append(subprocess.run(command, capture_output=True, timeout=120).returncode)
         except subprocess.TimeoutExpired:
@@ -48,8 +47,6 @@ def modes_of(cell):
         variants = cell.get("details", {}).get("variants", {})
         return [v for v, d in variants.items() if d.get("outcome") in ("crash", "timeout")] or ["fifo"]
     mode = MODE_OF.get(cell["check"])
-    if mode == "import" and cell["config"] == "main":
-        return ["main"]
     return [mode] if mode else []
 
 
