@@ -1431,7 +1431,9 @@ TEST(Wheels, EachWheelIsCheckedUnderThePythonItsTagNames) {
 }
 
 // survey --wheels DIR: every extension module of every wheel in the directory; a pure-Python
-// wheel there is a dependency (mypkg's __init__ imports it), so it joins the paths only.
+// wheel there is a dependency (mypkg's __init__ imports it), so it joins the paths only. A wheel
+// whose package ships only a native library (no PyInit_) is passed over, said on stderr. Each
+// cell's repro names the directory (run --wheels DIR), not the unpacked roots, and reruns it.
 TEST(Wheels, SurveyOfADirectoryOfWheelsWithAPurePythonDependency) {
   const fs::path dir = fresh_dir("wheel-survey");
   const std::vector<BuiltPython> pythons = built_pythons();
@@ -1451,20 +1453,32 @@ TEST(Wheels, SurveyOfADirectoryOfWheelsWithAPurePythonDependency) {
                                                        (dir / ("mypkg-1.0-" + wheel_tags(py) + "-linux_x86_64.whl")).string(),
                                                        "mypkg/__init__.py", "-", "mypkg/" + so.filename().string(), so.string()});
     ASSERT_EQ(made.exit_code, 0) << made.err;
+    const DriverRun native = run_program(py.executable, {"-I", "-c", zip_script,
+                                                         (dir / ("nativeonly-1.0-" + wheel_tags(py) + "-linux_x86_64.whl")).string(),
+                                                         "nativeonly/libhelper.so", so.string()});
+    ASSERT_EQ(native.exit_code, 0) << native.err;
   }
   ::setenv("XDG_CACHE_HOME", (dir / "cache").c_str(), 1);
   const std::string report_file = (dir / "survey.json").string();
   const DriverRun run = run_isocheck({"survey", "--wheels", dir.string(), "--check", "import,reimport", "--config",
                                       "main,isolated", "--json", report_file});
-  ::unsetenv("XDG_CACHE_HOME");
   ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("not checked: package nativeonly"), std::string::npos) << run.err;
   const json report = read_json(report_file);
   EXPECT_EQ(report["modules"], json::array({"mypkg.good_isolated"}));
   for (const BuiltPython& py : pythons) {
     for (const std::string config : {"main", "isolated"}) {
-      EXPECT_EQ(cell(report, "mypkg.good_isolated", py.version, "import", config)["outcome"], "pass") << config;
+      const json& c = cell(report, "mypkg.good_isolated", py.version, "import", config);
+      EXPECT_EQ(c["outcome"], "pass") << config;
+      const std::string repro = c["repro"];
+      EXPECT_NE(repro.find("--wheels " + dir.string()), std::string::npos) << repro;
+      EXPECT_EQ(repro.find("--path"), std::string::npos) << repro;
+      const DriverRun again = run_program("/bin/sh", {"-c", repro});
+      EXPECT_EQ(again.exit_code, 0) << repro << "\n" << again.err;
+      EXPECT_NE(again.out.find("1 cells: 1 pass"), std::string::npos) << again.out;
     }
   }
+  ::unsetenv("XDG_CACHE_HOME");
   expect_usage_error({"survey", "--wheels", (dir / "nowhere").string()}, "not a directory");
   expect_usage_error({"survey", "--wheels", (dir / "cache").string()}, "no .whl file in it");
 }

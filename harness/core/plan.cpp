@@ -31,9 +31,19 @@ std::string repro_command(const RunOptions& options, const PythonTarget& python,
     words.push_back("--config");
     words.push_back(config);
   }
-  for (const std::string& path : paths_for_python(options.paths, python)) {
+  std::vector<std::string> own_paths;
+  for (const std::string& path : options.paths) {
+    if (std::find(options.wheel_paths.begin(), options.wheel_paths.end(), path) == options.wheel_paths.end()) {
+      own_paths.push_back(path);
+    }
+  }
+  for (const std::string& path : paths_for_python(own_paths, python)) {
     words.push_back("--path");
     words.push_back(path);
+  }
+  if (!options.wheels_dir.empty()) {
+    words.push_back("--wheels");
+    words.push_back(options.wheels_dir);
   }
   if (!options.exercise.empty()) {
     words.push_back("--exercise");

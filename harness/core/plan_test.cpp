@@ -260,6 +260,15 @@ TEST(ReproCommand, CarriesPathsExerciseAndNonDefaultCycles) {
             "--exercise '/ex/it'\\''s.py' --cycles 3");
 }
 
+TEST(ReproCommand, WheelRootsAreNamedByTheirDirectoryAndOtherPathsKept) {
+  RunOptions options = default_options({"m"});
+  options.paths = {"/mine", "3.13:/cache/m-cp313", "/cache/dep-py3"};
+  options.wheels_dir = "/wheels";
+  options.wheel_paths = {"3.13:/cache/m-cp313", "/cache/dep-py3"};
+  EXPECT_EQ(repro_command(options, py("3.13.0", "3.13"), "m", "import", "main"),
+            "isocheck run m --python 3.13 --check import --config main --path /mine --wheels /wheels");
+}
+
 TEST(ReproCommand, DefaultCyclesAreLeftOut) {
   RunOptions options = default_options({"m"});
   options.cycles = 10;

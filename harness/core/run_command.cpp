@@ -187,7 +187,7 @@ std::map<std::string, Described> describe_modules(const RunOptions& options, con
 }  // namespace
 
 ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
-                                  HostExecutor& executor, std::ostream* notes) {
+                                  HostExecutor& executor, std::ostream* notes, EmptyPackage empty_package) {
   std::map<std::string, std::map<std::string, Described>> by_python;  // python version -> module -> described
   const std::vector<nlohmann::json> descriptions = describe_each(options, pythons, false, executor);
   for (size_t i = 0; i < pythons.size(); ++i) by_python[pythons[i].version] = describe_modules(options, pythons[i], descriptions[i]);
@@ -229,13 +229,17 @@ ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonT
       continue;
     }
     if (inside.empty()) {
-      throw UsageError(fmt::format("package {} ({}) contains no extension module", m, package_origin));
+      const std::string problem = fmt::format("package {} ({}) contains no extension module", m, package_origin);
+      if (empty_package == EmptyPackage::usage_error) throw UsageError(problem);
+      if (notes != nullptr) *notes << "isocheck: not checked: " << problem << "\n";
+      continue;
     }
     for (const std::string& name : inside) {
       add(name);
       for (const PythonTarget& p : pythons) availability.try_emplace({name, p.version}, ModuleLocation{"missing", ""});
     }
   }
+  if (expanded.empty()) throw UsageError("no extension module to check in any package given");
   options.modules = expanded;
   for (const std::string& m : options.modules) require_checkable(m, pythons, availability);
   return availability;
@@ -318,14 +322,35 @@ std::optional<HostBuilder> host_builder_for(const RunRequest& request, HostExecu
   return std::optional<HostBuilder>(std::in_place, request.host_source, default_host_cache(), executor, progress);
 }
 
+// The paths from `first_wheel_path` on are the unpacked wheels of DIR: repro commands name DIR.
+void mark_wheel_paths(RunOptions& options, size_t first_wheel_path, const std::filesystem::path& dir) {
+  options.wheels_dir = std::filesystem::absolute(dir).lexically_normal().string();
+  options.wheel_paths.assign(options.paths.begin() + static_cast<std::ptrdiff_t>(first_wheel_path),
+                             options.paths.end());
+}
+
+// run --wheels DIR: every wheel of DIR unpacked onto the path of the Pythons its tag names (the
+// pure ones onto every Python's), as a survey --wheels run has them; the modules are the named.
+void put_wheels_on_path(RunRequest& request, const std::vector<PythonTarget>& built, HostExecutor& executor) {
+  if (!request.run_wheels || built.empty()) return;
+  RunOptions wheels;
+  wheels.modules = wheels_in(*request.run_wheels);
+  expand_wheels(wheels, default_wheel_cache(), built.front().executable, executor, /*pure_wheels_as_paths=*/true);
+  const size_t first = request.options.paths.size();
+  request.options.paths.insert(request.options.paths.end(), wheels.paths.begin(), wheels.paths.end());
+  mark_wheel_paths(request.options, first, *request.run_wheels);
+}
+
 // Wheels among the MODULE arguments become the modules inside them (core/wheels.h); unless the
 // run names its Pythons, it runs under those the wheels are built for that have a host.
 void take_modules_from_wheels(RunRequest& request, const std::vector<PythonTarget>& built, HostExecutor& executor) {
   const auto& modules = request.options.modules;
   if (std::none_of(modules.begin(), modules.end(), [](const std::string& m) { return is_wheel_argument(m); })) return;
   if (built.empty()) return;  // select_pythons says what is missing
+  const size_t first = request.options.paths.size();
   const std::vector<std::string> minors = expand_wheels(request.options, default_wheel_cache(), built.front().executable,
                                                         executor, /*pure_wheels_as_paths=*/request.survey_wheels.has_value());
+  if (request.survey_wheels) mark_wheel_paths(request.options, first, *request.survey_wheels);
   if (minors.empty() || !request.python_requests.empty()) return;
   for (const std::string& minor : minors) {
     if (std::any_of(built.begin(), built.end(), [&](const PythonTarget& p) { return p.minor == minor; })) {
@@ -346,6 +371,7 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
   }
   const std::vector<PythonTarget> built = load_host_manifest(request.host_manifest);
   take_modules_from_wheels(request, built, executor);
+  put_wheels_on_path(request, built, executor);
   if (request.python_requests.empty() && !request.default_python.empty()) {
     request.python_requests = {request.default_python};
   }
@@ -353,7 +379,9 @@ int run_command(RunRequest request, HostExecutor& executor, std::ostream& out, s
   std::optional<HostBuilder> builder = host_builder_for(request, executor, progress);
   const std::vector<PythonTarget> pythons =
       select_pythons(built, request.python_requests, executor, builder ? &*builder : nullptr);
-  const ModuleAvailability availability = locate_modules(request.options, pythons, executor, &progress);
+  const ModuleAvailability availability =
+      locate_modules(request.options, pythons, executor, &progress,
+                     request.survey_wheels ? EmptyPackage::skip : EmptyPackage::usage_error);
   return execute(request, executor, pythons, availability, baseline, out, progress);
 }
 

@@ -37,6 +37,7 @@ struct RunRequest {
   std::string tool_version;
   std::string driver;  // this executable, for the isolated symboliser (empty: in process)
   std::optional<std::filesystem::path> survey_wheels;  // survey --wheels DIR: its wheels, not lib-dynload
+  std::optional<std::filesystem::path> run_wheels;     // run --wheels DIR: its wheels on the path
 };
 
 // Returns the exit status of spec/cli.md. Usage problems are thrown as UsageError before any
@@ -56,14 +57,21 @@ void validate_run_inputs(RunOptions& options);
 ModuleAvailability survey_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
                                   HostExecutor& executor);
 
+// What a package with no extension module inside is: a mistake when the user named it (the
+// default), or one more package to pass over when isocheck found it in a wheel of a survey
+// (a wheel may ship only native libraries beside Python code).
+enum class EmptyPackage { usage_error, skip };
+
 // Asks each Python's host where the modules are and whether the exercise file loads.
 // A package in options.modules is replaced by every extension module inside it (sorted).
 // A shared object inside a package that exports no entry point for its name (a native library
-// beside the extension modules) is left out, with a line on `notes` when given. Throws
-// UsageError for a module no Python can import as an extension, a package with no extension
-// module, or a bad exercise.
+// beside the extension modules) is left out, with a line on `notes` when given; so is a package
+// with none under EmptyPackage::skip. Throws UsageError for a module no Python can import as an
+// extension, a package with no extension module (EmptyPackage::usage_error), no module left at
+// all, or a bad exercise.
 ModuleAvailability locate_modules(RunOptions& options, const std::vector<PythonTarget>& pythons,
-                                  HostExecutor& executor, std::ostream* notes = nullptr);
+                                  HostExecutor& executor, std::ostream* notes = nullptr,
+                                  EmptyPackage empty_package = EmptyPackage::usage_error);
 
 std::string utc_timestamp();
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <sstream>
 
 #include "core/host_protocol.h"
 #include "core/usage_error.h"
@@ -81,6 +82,24 @@ TEST(LocateModules, APackageWithoutExtensionModulesIsAUsageErrorNamingIt) {
   } catch (const UsageError& e) {
     EXPECT_EQ(std::string(e.what()), "package purepkg (/p/purepkg/__init__.py) contains no extension module");
   }
+}
+
+TEST(LocateModules, ASurveyPassesOverAPackageWithoutExtensionModulesSayingSo) {
+  const std::vector<PythonTarget> pythons = {py("3.12.1", "3.12")};
+  FakeDescribe hosts;
+  hosts.modules_by_host["/build/bin/isocheck-host-3.12"] = {
+      {"purepkg", package("/p/purepkg", {})},
+      {"mypkg", package("/p/mypkg", {{"mypkg._a", "/p/mypkg/_a.cpython-312.so"}})}};
+  RunOptions options;
+  options.modules = {"purepkg", "mypkg"};
+  std::ostringstream notes;
+  locate_modules(options, pythons, hosts, &notes, EmptyPackage::skip);
+  EXPECT_EQ(options.modules, (std::vector<std::string>{"mypkg._a"}));
+  EXPECT_EQ(notes.str(),
+            "isocheck: not checked: package purepkg (/p/purepkg/__init__.py) contains no extension module\n");
+  // Nothing left at all is still a usage error.
+  options.modules = {"purepkg"};
+  EXPECT_THROW(locate_modules(options, pythons, hosts, &notes, EmptyPackage::skip), UsageError);
 }
 
 TEST(LocateModules, AModuleNoPythonFindsIsAUsageError) {

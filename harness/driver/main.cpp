@@ -240,6 +240,10 @@ int main(int argc, char** argv) {
                   "module or package name, NAME=FILE.so, or NAME=3.12:FILE.so,3.13:FILE.so "
                   "(default: modules of pyproject.toml [tool.isocheck])");
   add_run_options(run);
+  std::string run_wheels;
+  run->add_option("--wheels", run_wheels,
+                  "a directory of wheels to import from: each is unpacked onto the path of the Pythons its tag "
+                  "names, as survey --wheels has them (its cells' repro commands use this)");
   CLI::App* survey = app.add_subcommand("survey", "check every extension module in each Python's lib-dynload");
   add_run_options(survey);
   std::string survey_wheels;
@@ -355,6 +359,7 @@ int main(int argc, char** argv) {
       if (!survey_wheels.empty()) request.survey_wheels = survey_wheels;
       return survey_command(std::move(request), executor, std::cout, std::cerr);
     }
+    if (!run_wheels.empty()) request.run_wheels = run_wheels;
     return run_command(std::move(request), executor, std::cout, std::cerr);
   } catch (const RunInterrupted& e) {
     std::cerr << "isocheck: " << e.what() << "\n";
