@@ -65,6 +65,7 @@ HostVerdict run_teardown(ScenarioContext& ctx) {
       return verdict(Outcome::fail, fmt::format("imports in interpreter 1 but not in {} while "
                                                 "1 is alive: {}", i + 1, s.import.describe()));
     }
+    ctx.progress.step(fmt::format("interpreter {} of {}: keep instances of the module's classes", i + 1, interpreters));
     const host::InterpreterSession::KeptInstances kept = s.session->keep_instances(s.import.module);
     instances += kept.kept;
     crashing_constructors.insert(kept.crashing_constructors.begin(), kept.crashing_constructors.end());
