@@ -36,7 +36,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/catalog.h"
+#include "model/catalog.h"
 
 extern char** environ;
 

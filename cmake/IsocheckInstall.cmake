@@ -4,7 +4,7 @@
 #   libexec/isocheck/isocheck-host-X.Y  the hosts built here
 #   libexec/isocheck/isocheck-hosts.json  their manifest (host names resolve next to it)
 #   share/isocheck/source/              the sources a host needs, from which the driver builds
-#                                       a host for a Python that has none (core/host_builder.h)
+#                                       a host for a Python that has none (supervisor/host_builder.h)
 #
 # The driver finds the manifest at ../libexec/isocheck/ from its own directory, and the source
 # at ../share/isocheck/source/, so bin/, libexec/ and share/ must stay siblings. In a wheel

@@ -12,7 +12,7 @@
 
 #include <string>
 
-#include "core/model.h"
+#include "model/model.h"
 
 namespace isocheck {
 

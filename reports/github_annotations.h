@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/model.h"
+#include "model/model.h"
 
 namespace isocheck {
 

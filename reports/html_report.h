@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/model.h"
+#include "model/model.h"
 #include "reports/report_text.h"
 
 namespace isocheck {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/model.h"
+#include "model/model.h"
 
 namespace isocheck {
 

@@ -6,8 +6,8 @@
 #include <sstream>
 #include <string_view>
 
-#include "core/json_file.h"
-#include "core/usage_error.h"
+#include "protocol/json_file.h"
+#include "protocol/usage_error.h"
 #include "reports/json_report.h"
 
 namespace isocheck {

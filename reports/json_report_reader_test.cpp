@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/usage_error.h"
+#include "protocol/usage_error.h"
 #include "reports/json_report.h"
 
 namespace isocheck {

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/model.h"
+#include "model/model.h"
 #include "reports/report_text.h"
 
 namespace isocheck {

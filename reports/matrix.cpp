@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/catalog.h"
+#include "model/catalog.h"
 
 namespace isocheck {
 

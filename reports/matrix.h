@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/model.h"
+#include "model/model.h"
 
 namespace isocheck {
 

@@ -16,8 +16,8 @@
 #include <sstream>
 #include <string>
 
-#include "core/model.h"
-#include "core/temp_dir_test_support.h"
+#include "model/model.h"
+#include "protocol/temp_dir_test_support.h"
 
 namespace isocheck::testing {
 

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/model.h"
+#include "model/model.h"
 
 namespace isocheck {
 

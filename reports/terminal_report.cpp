@@ -169,7 +169,7 @@ std::string render_survey(const RunReport& report, bool color) {
   std::stable_sort(findings.begin(), findings.end(),
                    [&](size_t a, size_t b) { return severity(cells[a].outcome) > severity(cells[b].outcome); });
   if (!findings.empty()) out += fmt::format("\n{} finding(s):\n", findings.size());
-  // A crash in another extension module (core/culprit.h) is listed once per dependency and
+  // A crash in another extension module (supervisor/culprit.h) is listed once per dependency and
   // Python, with the cells it took down, rather than once per module that imports it (#17.7).
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> by_dependency;  // (dep, python) -> cells
   for (size_t i : findings) {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "core/model.h"
+#include "model/model.h"
 
 namespace isocheck {
 

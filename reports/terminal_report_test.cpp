@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/catalog.h"
+#include "model/catalog.h"
 
 namespace isocheck {
 namespace {

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/atomic_file.h"
-#include "core/usage_error.h"
+#include "protocol/atomic_file.h"
+#include "protocol/usage_error.h"
 #include "reports/badge.h"
 #include "reports/github_annotations.h"
 #include "reports/html_report.h"

@@ -1,13 +1,13 @@
 // The one place that writes the reports a command asked for, shared by `run` (and the coming
 // `survey` and `merge`): check every destination before any cell runs, then write each file
-// atomically from the finished RunReport (core/atomic_file.h) and print GitHub annotations.
+// atomically from the finished RunReport (protocol/atomic_file.h) and print GitHub annotations.
 #pragma once
 
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
 
-#include "core/model.h"
+#include "model/model.h"
 
 namespace isocheck {
 

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "core/usage_error.h"
+#include "protocol/usage_error.h"
 #include "reports/report_test_support.h"
 
 namespace isocheck {

@@ -9,8 +9,8 @@
 #include <vector>
 #include <string_view>
 
-#include "core/config.h"
-#include "core/host_protocol.h"
+#include "protocol/config.h"
+#include "protocol/host_protocol.h"
 #include "host/interpreter.h"
 #include "host/interpreter_session.h"
 

@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# Outcomes from worst to best, as isocheck orders them (core/outcome.h).
+# Outcomes from worst to best, as isocheck orders them (protocol/outcome.h).
 SEVERITY = ["crash", "timeout", "error", "fail", "unsupported", "warn", "pass", "skip"]
 BADGE_COLOURS = {"pass": "#4c1", "warn": "#dfb317", "unsupported": "#9f9f9f", "fail": "#e05d44",
                  "crash": "#b60205", "timeout": "#b60205", "error": "#b60205", "skip": "#9f9f9f"}

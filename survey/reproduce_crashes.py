@@ -19,7 +19,7 @@ MODE_OF = {"concurrent": "concurrent", "cycles": "cycles", "import": "import", "
 
 
 def wheel_cache():
-    """Where isocheck unpacks wheels (core/wheels.cpp default_wheel_cache)."""
+    """Where isocheck unpacks wheels (commands/wheels.cpp default_wheel_cache)."""
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "isocheck" / "wheels"
 

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <fstream>
 
-#include "core/executor.h"
+#include "protocol/executor.h"
 
 namespace isocheck::integration {
 

@@ -23,8 +23,8 @@
 #include <set>
 #include <thread>
 
-#include "core/catalog.h"
-#include "core/executor.h"
+#include "model/catalog.h"
+#include "protocol/executor.h"
 #include "integration_support.h"
 
 extern char** environ;
@@ -1052,7 +1052,7 @@ DriverRun run_isocheck_in(const fs::path& dir, const std::vector<std::string>& a
 
 }  // namespace
 
-// Cells run as children of a fork server per Python (core/fork_request.h), which initialised
+// Cells run as children of a fork server per Python (protocol/fork_request.h), which initialised
 // CPython before the fork; --no-fork-server spawns each host afresh. A module must not be able
 // to tell: every fixture's every cell has the same outcome both ways.
 TEST_F(Fixtures, ForkedHostsGiveTheSameOutcomesAsFreshlySpawnedOnes) {
@@ -2011,7 +2011,7 @@ TEST_P(Interruption, StopsHostsWritesACompleteReportAndSaysSo) {
                                     err_fd);
 
   const size_t cells_per_module = built_pythons().size() * 3;
-  // Without a terminal the driver writes a line per finished module (core/progress.h):
+  // Without a terminal the driver writes a line per finished module (supervisor/progress.h):
   // "[1/2 modules, 6/12 cells, ...] good_isolated: 6 pass" once good_isolated is done.
   const std::string last_good = "] good_isolated: ";
   std::string err;

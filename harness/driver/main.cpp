@@ -11,17 +11,17 @@
 #include <iostream>
 #include <thread>
 
-#include "core/baseline.h"
-#include "core/catalog.h"
-#include "core/find_program.h"
-#include "core/forensics.h"
-#include "core/interrupt.h"
-#include "core/merge.h"
-#include "core/project_config.h"
-#include "core/repro.h"
-#include "core/run_command.h"
-#include "core/shard.h"
-#include "core/usage_error.h"
+#include "commands/baseline.h"
+#include "model/catalog.h"
+#include "supervisor/find_program.h"
+#include "supervisor/forensics.h"
+#include "supervisor/interrupt.h"
+#include "commands/merge.h"
+#include "commands/project_config.h"
+#include "commands/repro.h"
+#include "commands/run_command.h"
+#include "commands/shard.h"
+#include "protocol/usage_error.h"
 #include "reports/github_annotations.h"
 
 #ifndef ISOCHECK_VERSION
@@ -51,7 +51,7 @@ fs::path default_manifest() {
 }
 
 // An installed driver carries the sources of a host (../share/isocheck/source) and builds one
-// for a Python that has none (core/host_builder.h); a build tree's driver does not: there,
+// for a Python that has none (supervisor/host_builder.h); a build tree's driver does not: there,
 // reconfiguring with -DISOCHECK_PYTHONS adds the host.
 fs::path default_host_source() {
   std::error_code ec;
@@ -162,7 +162,7 @@ struct RunArgs {
   double timeout_s = 60;
 };
 
-// pyproject.toml [tool.isocheck] (core/project_config.h) fills in every option the command
+// pyproject.toml [tool.isocheck] (commands/project_config.h) fills in every option the command
 // line left out: the command line wins, key by key.
 void apply_project_config(const ProjectConfig& config, const CLI::App& run, RunRequest& request, RunArgs& args) {
   const auto unset = [&](const char* option) { return run.count(option) == 0; };
@@ -278,7 +278,7 @@ int main(int argc, char** argv) {
   bool repro_keep_core = false;
   repro->add_flag("--keep-core", repro_keep_core, "let the host dump core, kept in the current directory");
 
-  // Internal: symbolise a host's crash dump in a process of its own (core/forensics.h).
+  // Internal: symbolise a host's crash dump in a process of its own (supervisor/forensics.h).
   std::string dump_file;
   CLI::App* symbolize_cmd = app.add_subcommand("__symbolize", "")->group("");
   symbolize_cmd->add_option("FILE", dump_file)->required();

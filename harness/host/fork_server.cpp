@@ -17,9 +17,9 @@
 #include <optional>
 #include <string>
 
-#include "core/executor.h"
-#include "core/fork_request.h"
-#include "core/host_limits.h"
+#include "protocol/executor.h"
+#include "protocol/fork_request.h"
+#include "protocol/host_limits.h"
 
 extern char** environ;
 

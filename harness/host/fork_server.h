@@ -1,4 +1,4 @@
-// The host as a fork server (core/fork_request.h explains why and the wire format).
+// The host as a fork server (protocol/fork_request.h explains why and the wire format).
 //
 //   isocheck-host-3.12 serve --python-exe EXE      (requests on fd 3, kForkServerControlFd)
 //

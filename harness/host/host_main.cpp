@@ -5,16 +5,16 @@
 //                           [--path DIR]... [--exercise F] [--cycles N]
 //   isocheck-host-3.12 serve --python-exe EXE   (a fork server: host/fork_server.h)
 //
-// Both answer on --result-fd (default: stdout) with core/host_protocol.h messages. One process
+// Both answer on --result-fd (default: stdout) with protocol/host_protocol.h messages. One process
 // runs one cell, so no cell can depend on another (spec/checks.md).
 #include <algorithm>
 #include <cstdio>
 #include <optional>
 
-#include "core/catalog.h"
-#include "core/executor.h"
-#include "core/fork_request.h"
-#include "core/host_protocol.h"
+#include "model/catalog.h"
+#include "protocol/executor.h"
+#include "protocol/fork_request.h"
+#include "protocol/host_protocol.h"
 #include "host/crash_handler.h"
 #include "host/fork_server.h"
 #include "host/host_command_line.h"

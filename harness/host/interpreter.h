@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config.h"
+#include "protocol/config.h"
 
 namespace isocheck::host {
 

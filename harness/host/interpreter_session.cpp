@@ -9,7 +9,7 @@
 #include <csignal>
 #include <utility>
 
-#include "core/module_slots.h"
+#include "analysis/module_slots.h"
 #include "host/native_origin.h"
 #include "host/probe_code.h"
 #include "host/probe_source.h"

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/config.h"
+#include "protocol/config.h"
 #include "host/interpreter.h"
 
 namespace isocheck::host {

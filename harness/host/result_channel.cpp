@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "core/host_protocol.h"
+#include "protocol/host_protocol.h"
 
 namespace isocheck::host {
 

@@ -1,4 +1,4 @@
-// The host's end of the host -> driver protocol (core/host_protocol.h): whole records written
+// The host's end of the host -> driver protocol (protocol/host_protocol.h): whole records written
 // straight to a file descriptor with write(2), so a crash right after a send loses nothing.
 // With a secret (the driver's runs) every message is framed with it; without one (a human
 // at a terminal: `isocheck repro --gdb`) the messages go as plain lines.
