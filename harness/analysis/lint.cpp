@@ -882,14 +882,16 @@ HostVerdict error_verdict(std::string summary) {
 
 }  // namespace
 
-std::string init_function_name(std::string_view module) {
+std::string_view module_last_name(std::string_view module) {
   const size_t dot = module.rfind('.');
-  return "PyInit_" + std::string(dot == std::string_view::npos ? module : module.substr(dot + 1));
+  return dot == std::string_view::npos ? module : module.substr(dot + 1);
 }
 
+std::string init_function_name(std::string_view module) { return "PyInit_" + std::string(module_last_name(module)); }
+
 bool exports_module_entry_point(const std::string& so_path, const std::string& module) {
-  const std::string init = init_function_name(module);
-  const std::string name = init.substr(std::string_view("PyInit_").size());
+  const std::string name(module_last_name(module));
+  const std::string init = init_function_name(name);
   // A non-ASCII name's entry point is PyInit_ + its punycode (PEP 489): not derived here.
   if (std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
     return true;

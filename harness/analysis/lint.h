@@ -35,6 +35,9 @@ namespace isocheck {
 // the file showed: no PyInit_*, stripped .symtab; also appended to the summary).
 HostVerdict lint_extension(const std::string& so_path);
 
+// The last component of a dotted module name (a.b.c -> c).
+std::string_view module_last_name(std::string_view module);
+
 // The entry point an import of `module` calls (PEP 489): PyInit_ + the module's last name
 // (a.b.c -> PyInit_c). ASCII names only; a non-ASCII name's is PyInit_ + its punycode.
 std::string init_function_name(std::string_view module);

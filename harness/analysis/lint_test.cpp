@@ -364,6 +364,8 @@ TEST(LintNames, TheEntryPointIsNamedAfterTheModulesLastName) {
   EXPECT_EQ(init_function_name("spam"), "PyInit_spam");
   EXPECT_EQ(init_function_name("numpy._core._multiarray_umath"), "PyInit__multiarray_umath");
   EXPECT_EQ(init_function_name("pkg.sub.mod"), "PyInit_mod");
+  EXPECT_EQ(module_last_name("pkg.sub.mod"), "mod");
+  EXPECT_EQ(module_last_name("mod"), "mod");
 }
 
 TEST(LintFiles, MissingFileIsAnError) {
