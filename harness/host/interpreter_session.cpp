@@ -322,18 +322,18 @@ bool InterpreterSession::same_object(int module_a, int module_b) {
 
 namespace {
 
-// Whether calling probe.keep_instances(index, names) returns in a forked copy of this process
-// (its crash handlers reset, so a crash there is the copy's alone and writes no forensics; a
-// copy that neither returns nor crashes within kSeconds is stopped by SIGALRM). The child never
+// Whether calling probe.FUNCTION(index, argument) returns in a forked copy of this process (its
+// crash handlers reset, so a crash there is the copy's alone and writes no forensics; a copy
+// that neither returns nor crashes within kSeconds is stopped by SIGALRM). The child never
 // returns to the caller: it leaves with _exit, running no atexit handler and flushing nothing.
-bool keeps_instances_in_a_fork(PyObject* keep_instances, PyObject* index, PyObject* names) {
+bool returns_in_a_fork(PyObject* function, PyObject* index, PyObject* argument) {
   constexpr unsigned kSeconds = 10;
   const pid_t child = ::fork();
-  if (child < 0) return true;  // cannot tell: keep them as before
+  if (child < 0) return true;  // cannot tell: go ahead as if it did
   if (child == 0) {
     for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT}) std::signal(sig, SIG_DFL);
     ::alarm(kSeconds);
-    PyObject* r = PyObject_CallFunctionObjArgs(keep_instances, index, names, nullptr);
+    PyObject* r = PyObject_CallFunctionObjArgs(function, index, argument, nullptr);
     ::_exit(r != nullptr ? 0 : 1);
   }
   int status = 0;
@@ -355,23 +355,34 @@ InterpreterSession::KeptInstances InterpreterSession::keep_instances(int module)
   Ref index(PyLong_FromLong(module));
   Ref candidates(call("instance_candidates", {index.p}));
   if (!PyList_Check(candidates.p)) throw HostError("probe.instance_candidates returned no list");
+  PyObject* construct = PyDict_GetItemString(probe_, "construct");  // borrowed
   PyObject* keep = PyDict_GetItemString(probe_, "keep_instances");  // borrowed
-  if (keep == nullptr) throw HostError("probe has no keep_instances");
+  if (construct == nullptr || keep == nullptr) throw HostError("probe has no construct or keep_instances");
   KeptInstances result;
-  // The fork rehearses the very sequence the real call makes, from the very same state: a
-  // constructor that reads memory it never initialised (numpy's _ArrayFunctionDispatcher()
-  // deallocates a half-built object) crashes or not depending on what earlier instances left
-  // in the heap, so each class tried alone in a fresh copy can pass and then crash the real
-  // call (#15). Usually the whole list passes at once; otherwise each class joins the list
-  // of those that passed only if the extended list passes too.
+  // Two rehearsals in forked copies, and a class must pass both. Alone: made and dropped, so
+  // a crash in its constructor or deallocator rules it out. Then the very sequence the real
+  // call makes, from the very same state: a constructor that reads memory it never
+  // initialised (numpy's _ArrayFunctionDispatcher() deallocates a half-built object) crashes
+  // or not depending on what earlier instances left in the heap, so it can pass alone and
+  // then crash the real call (#15). Usually the whole list passes at once; otherwise each
+  // class joins the list of those that passed only if the extended list passes too.
+  Ref alone(PyList_New(0));
+  for (Py_ssize_t i = 0; i < PyList_GET_SIZE(candidates.p); ++i) {
+    PyObject* name = PyList_GET_ITEM(candidates.p, i);  // borrowed
+    if (returns_in_a_fork(construct, index.p, name)) {
+      if (PyList_Append(alone.p, name) != 0) throw_python_error("keep_instances");
+    } else {
+      result.crashing_constructors.push_back(utf8(name));
+    }
+  }
   Ref safe(PyList_New(0));
-  if (keeps_instances_in_a_fork(keep, index.p, candidates.p)) {
-    safe = Ref(PyList_GetSlice(candidates.p, 0, PyList_GET_SIZE(candidates.p)));
+  if (returns_in_a_fork(keep, index.p, alone.p)) {
+    safe = std::move(alone);
   } else {
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(candidates.p); ++i) {
-      PyObject* name = PyList_GET_ITEM(candidates.p, i);  // borrowed
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(alone.p); ++i) {
+      PyObject* name = PyList_GET_ITEM(alone.p, i);  // borrowed
       Ref extended = list_with(safe.p, name);
-      if (keeps_instances_in_a_fork(keep, index.p, extended.p)) {
+      if (returns_in_a_fork(keep, index.p, extended.p)) {
         safe = std::move(extended);
       } else {
         result.crashing_constructors.push_back(utf8(name));

@@ -455,6 +455,15 @@ def instance_candidates(index):
             and ownership.defined_by(value)]
 
 
+def construct(index, name):
+    """Make and drop one instance of the class NAME with no arguments (the host tries it in a
+    forked copy of itself: some constructors, or their deallocators, crash the process)."""
+    try:
+        getattr(_modules[index], name)()
+    except BaseException:
+        pass
+
+
 def keep_instances(index, names):
     """Instantiate each of the classes NAMES that takes no arguments and keep the instances
     alive until the interpreter ends (teardown must also free those)."""
