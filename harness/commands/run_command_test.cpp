@@ -9,6 +9,7 @@
 
 #include "protocol/host_protocol.h"
 #include "protocol/usage_error.h"
+#include "model/python_target_test_support.h"
 
 namespace isocheck {
 namespace {
@@ -16,12 +17,7 @@ namespace {
 using nlohmann::ordered_json;
 
 PythonTarget py(std::string version, std::string minor) {
-  PythonTarget p;
-  p.version = std::move(version);
-  p.minor = std::move(minor);
-  p.executable = "/opt/py/" + p.minor + "/bin/python3";
-  p.host = "/build/bin/isocheck-host-" + p.minor;
-  return p;
+  return testing::fake_python(std::move(version), std::move(minor));
 }
 
 // Answers `describe` with the modules given for the host's Python.

@@ -7,17 +7,13 @@
 
 #include "model/catalog.h"
 #include "protocol/usage_error.h"
+#include "model/python_target_test_support.h"
 
 namespace isocheck {
 namespace {
 
 PythonTarget py(std::string version, std::string minor) {
-  PythonTarget p;
-  p.version = std::move(version);
-  p.minor = std::move(minor);
-  p.executable = "/opt/py/" + p.minor + "/bin/python3";
-  p.host = "/build/bin/isocheck-host-" + p.minor;
-  return p;
+  return testing::fake_python(std::move(version), std::move(minor));
 }
 
 std::vector<PlannedCell> plan(const std::vector<std::string>& modules, std::vector<std::string> checks = {}) {

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "model/catalog.h"
+#include "model/python_target_test_support.h"
 
 namespace isocheck {
 namespace {
@@ -19,12 +20,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 PythonTarget py(std::string version, std::string minor) {
-  PythonTarget p;
-  p.version = std::move(version);
-  p.minor = std::move(minor);
-  p.executable = "/opt/py/" + p.minor + "/bin/python3";
-  p.host = "/build/bin/isocheck-host-" + p.minor;
-  return p;
+  return testing::fake_python(std::move(version), std::move(minor));
 }
 
 std::vector<std::string> all_check_ids() {
