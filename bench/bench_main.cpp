@@ -119,6 +119,12 @@ std::vector<std::vector<std::string>> floor_plan(const nlohmann::json& report, c
       base.push_back("--path");
       base.push_back(p);
     }
+    // leaks stops its repetitions once none can lead to a finding: the floor runs as many.
+    const auto metrics = cell.find("metrics");
+    if (metrics != cell.end() && metrics->contains("repetitions") && metrics->at("repetitions").is_number_integer()) {
+      base.push_back("--leak-repetitions");
+      base.push_back(std::to_string(metrics->at("repetitions").get<int>()));
+    }
     if (info->variants.empty()) {
       plan.push_back(base);
     } else {
