@@ -11,12 +11,14 @@
 #include <string>
 
 #include "protocol/usage_error.h"
+#include "model/python_target_test_support.h"
 #include "protocol/temp_dir_test_support.h"
 
 namespace isocheck {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::fake_python;
 using testing::TempDir;
 using testing::write_file;
 using ::testing::HasSubstr;
@@ -52,16 +54,7 @@ class FakeInterpreters final : public HostExecutor {
   }
 };
 
-PythonTarget built(std::string version, std::string minor) {
-  PythonTarget p;
-  p.version = std::move(version);
-  p.minor = std::move(minor);
-  p.executable = "/opt/python/" + p.minor + "/bin/python3";
-  p.host = "/build/bin/isocheck-host-" + p.minor;
-  return p;
-}
-
-const std::vector<PythonTarget> kBuilt = {built("3.12.1", "3.12"), built("3.13.0", "3.13")};
+const std::vector<PythonTarget> kBuilt = {fake_python("3.12.1", "3.12"), fake_python("3.13.0", "3.13")};
 
 std::string usage_error_of(const std::vector<PythonTarget>& hosts, const std::vector<std::string>& requests,
                            HostExecutor& executor) {
@@ -180,7 +173,7 @@ TEST(SelectPythons, UnknownVersionNamesTheBuiltVersionsAndHowToAddOne) {
 
 TEST(SelectPythons, DebugBuildIsSelectedByItsOwnKeyNeverInPlaceOfTheReleaseBuild) {
   FakeInterpreters executor;
-  const std::vector<PythonTarget> hosts = {built("3.14.8", "3.14"), built("3.14.8d", "3.14d")};
+  const std::vector<PythonTarget> hosts = {fake_python("3.14.8", "3.14"), fake_python("3.14.8d", "3.14d")};
   auto selected = select_pythons(hosts, {"3.14d"}, executor);
   ASSERT_EQ(selected.size(), 1u);
   EXPECT_EQ(selected[0].version, "3.14.8d");
@@ -190,7 +183,7 @@ TEST(SelectPythons, DebugBuildIsSelectedByItsOwnKeyNeverInPlaceOfTheReleaseBuild
   selected = select_pythons(hosts, {"3.14.8d"}, executor);
   ASSERT_EQ(selected.size(), 1u);
   EXPECT_EQ(selected[0].minor, "3.14d");
-  EXPECT_THAT(usage_error_of({built("3.14.8", "3.14")}, {"3.14d"}, executor), HasSubstr("no isocheck host"));
+  EXPECT_THAT(usage_error_of({fake_python("3.14.8", "3.14")}, {"3.14d"}, executor), HasSubstr("no isocheck host"));
 }
 
 TEST(SelectPythons, DebugExecutableIsServedByTheDebugHost) {
@@ -198,7 +191,7 @@ TEST(SelectPythons, DebugExecutableIsServedByTheDebugHost) {
   const fs::path exe = make_executable(dir.path() / "bin" / "python3.14d");
   FakeInterpreters executor;
   executor.by_executable[exe.string()] = {"3.14.8d\n", 0};
-  const std::vector<PythonTarget> hosts = {built("3.14.8", "3.14"), built("3.14.8d", "3.14d")};
+  const std::vector<PythonTarget> hosts = {fake_python("3.14.8", "3.14"), fake_python("3.14.8d", "3.14d")};
   const auto selected = select_pythons(hosts, {exe.string()}, executor);
   ASSERT_EQ(selected.size(), 1u);
   EXPECT_EQ(selected[0].host, hosts[1].host);
